@@ -1,0 +1,57 @@
+/** What every command receives, and the shared steps: load config, take the lock. */
+import { loadConfig, loadLockIdentity, resolveConfigPath } from '../config/load.js';
+import type { Config, ConfigOverrides } from '../config/types.js';
+import { Lock } from '../state/lock.js';
+import { statePaths, type StatePaths } from '../state/paths.js';
+import type { Output } from './output.js';
+
+export interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+export interface CommandContext {
+  readonly output: Output;
+  readonly configPath: string;
+  readonly env: NodeJS.ProcessEnv;
+  now(): number;
+}
+
+export function makeContext(output: Output, globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): CommandContext {
+  return { output, configPath: resolveConfigPath(globals.config, env), env, now: () => Date.now() };
+}
+
+export interface Loaded {
+  readonly config: Config;
+  readonly paths: StatePaths;
+}
+
+/** Loads the whole configuration (commands that take no lock). */
+export function loadForCommand(ctx: CommandContext, options: { requireSecret?: boolean; overrides?: ConfigOverrides } = {}): Loaded {
+  const config = loadConfig(ctx.configPath, { env: ctx.env, requireSecret: options.requireSecret ?? false, overrides: options.overrides ?? {} });
+  return { config, paths: statePaths(config.stateDir, config.policyId, config.importSourceId) };
+}
+
+/**
+ * Runs `fn` holding the lock (SPEC §3.1): before the lock only `stateDir`, `policyId` and
+ * `importSourceId` are read; the rest of the configuration is validated once the lock is held.
+ */
+export async function withLock<T>(
+  ctx: CommandContext,
+  command: string,
+  fn: (loaded: Loaded, lock: Lock) => Promise<T>,
+  options: { requireSecret?: boolean; overrides?: ConfigOverrides } = {},
+): Promise<T> {
+  const identity = loadLockIdentity(ctx.configPath);
+  const earlyPaths = statePaths(identity.stateDir, identity.policyId, identity.importSourceId);
+  const lock = await Lock.acquire(earlyPaths.lockFile, { command, now: () => ctx.now() });
+  try {
+    const loaded = loadForCommand(ctx, options);
+    return await fn(loaded, lock);
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,35 @@
+/** `verify`: runs the checks and prints one line per check (SPEC §1). */
+import type { CommandContext } from '../cli/context.js';
+import { loadForCommand } from '../cli/context.js';
+import { ExitCode, UsageError } from '../errors.js';
+import type { Check } from '../verify/check.js';
+import { offlineChecks } from '../verify/offline.js';
+
+export interface VerifyOptions {
+  offline: boolean;
+  archive: boolean;
+}
+
+export async function verify(ctx: CommandContext, options: VerifyOptions): Promise<number> {
+  if (options.archive) {
+    throw new UsageError('notAvailable', "'verify --archive' is not available yet in this version");
+  }
+  if (!options.offline) {
+    throw new UsageError('notAvailable', "online checks are not available yet in this version; use 'verify --offline'");
+  }
+  const { config, paths } = loadForCommand(ctx, { requireSecret: !options.offline });
+  const checks: Check[] = await offlineChecks(config, paths, ctx.now());
+  return report(ctx, checks);
+}
+
+function report(ctx: CommandContext, checks: Check[]): number {
+  const ok = checks.every((c) => c.ok);
+  ctx.output.document({ ok, checks });
+  for (const check of checks) {
+    const mark = check.ok ? (check.detail.startsWith('warning:') ? ctx.output.paint('WARN', 33) : ctx.output.paint('PASS', 32)) : ctx.output.paint('FAIL', 31);
+    ctx.output.result(`${mark}  ${check.name}: ${check.detail}`);
+    if (check.hint !== undefined) ctx.output.result(`      hint: ${check.hint}`);
+  }
+  ctx.output.result(ok ? 'all checks passed' : `${checks.filter((c) => !c.ok).length} check(s) failed`);
+  return ok ? ExitCode.ok : ExitCode.verifyFailed;
+}

@@ -1,0 +1,187 @@
+/**
+ * One run per import source (SPEC §3.1). The lock file holds PID, host, a random run id and a
+ * heartbeat renewed every 15 seconds. It is stale when the heartbeat is older than two minutes, or at
+ * once when it names this host and a PID that is not running. Before every commit point (cursor save,
+ * retry-entry removal, delete) the holder checks the file still carries its run id.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { asStorageError, LockedError } from '../errors.js';
+import { ensureDir, FILE_MODE, fsyncDir, partialPathFor, writeFileAtomic } from './atomic.js';
+
+export const HEARTBEAT_MS = 15_000;
+export const STALE_MS = 2 * 60_000;
+
+export interface LockInfo {
+  pid: number;
+  host: string;
+  runId: string;
+  command: string;
+  startedAt: string;
+  heartbeatAt: string;
+}
+
+export interface LockOptions {
+  command: string;
+  now?: () => number;
+  heartbeatMs?: number;
+  staleMs?: number;
+}
+
+/** Reads the lock file; undefined when absent or unreadable (a lock being created, or garbage). */
+export async function readLock(lockFile: string): Promise<LockInfo | undefined> {
+  try {
+    const parsed = JSON.parse(await fs.readFile(lockFile, 'utf8')) as Partial<LockInfo>;
+    if (typeof parsed.runId !== 'string' || typeof parsed.pid !== 'number' || typeof parsed.host !== 'string') return undefined;
+    return parsed as LockInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `pid` is a running process on this host. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Why a held lock may be taken over, or undefined when it is live. */
+export async function staleReason(lockFile: string, info: LockInfo | undefined, nowMs: number, staleMs = STALE_MS): Promise<string | undefined> {
+  if (info === undefined) {
+    // Unparseable: a writer may be between create and write, so only its age can make it stale.
+    const stat = await fs.stat(lockFile).catch(() => undefined);
+    if (stat === undefined) return 'gone';
+    return nowMs - stat.mtimeMs > staleMs ? 'unreadable and old' : undefined;
+  }
+  const beat = Date.parse(info.heartbeatAt);
+  if (!Number.isFinite(beat) || nowMs - beat > staleMs) return `heartbeat older than ${Math.round(staleMs / 1000)} s`;
+  if (info.host === os.hostname() && info.pid !== process.pid && !processAlive(info.pid)) return `process ${info.pid} is not running`;
+  return undefined;
+}
+
+/** A held lock. `assertHeld()` before every commit; `release()` at the end. */
+export class Lock {
+  private timer: NodeJS.Timeout | undefined;
+  private lost = false;
+
+  private constructor(
+    readonly file: string,
+    readonly info: LockInfo,
+    private readonly now: () => number,
+  ) {}
+
+  /** Takes the lock or throws LockedError (exit 3) naming the holder. */
+  static async acquire(lockFile: string, options: LockOptions): Promise<Lock> {
+    const now = options.now ?? Date.now;
+    await ensureDir(path.dirname(lockFile));
+    const stamp = new Date(now()).toISOString();
+    const info: LockInfo = { pid: process.pid, host: os.hostname(), runId: randomUUID(), command: options.command, startedAt: stamp, heartbeatAt: stamp };
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      if (await createExclusive(lockFile, info)) {
+        const lock = new Lock(lockFile, info, now);
+        // Two processes that both found the same stale lock may both get here; the loser sees
+        // another run id on re-read and backs off.
+        await lock.assertHeld();
+        lock.startHeartbeat(options.heartbeatMs ?? HEARTBEAT_MS);
+        return lock;
+      }
+      const holder = await readLock(lockFile);
+      const stale = await staleReason(lockFile, holder, now(), options.staleMs);
+      if (stale === undefined) {
+        const who = holder === undefined ? 'another process' : `${holder.command} (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt})`;
+        throw new LockedError(`another run holds the lock of this import source: ${who}; lock file ${lockFile}`);
+      }
+      await fs.rm(lockFile, { force: true });
+    }
+    throw new LockedError(`could not take the lock ${lockFile}: other processes keep taking it`);
+  }
+
+  private startHeartbeat(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      void this.beat();
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  private async beat(): Promise<void> {
+    if (this.lost) return;
+    const current = await readLock(this.file);
+    if (current?.runId !== this.info.runId) {
+      this.lost = true;
+      return;
+    }
+    this.info.heartbeatAt = new Date(this.now()).toISOString();
+    await writeFileAtomic(this.file, JSON.stringify(this.info)).catch(() => undefined);
+  }
+
+  /** Throws LockedError (exit 3) when the lock file no longer carries this run's id. */
+  async assertHeld(): Promise<void> {
+    const current = await readLock(this.file);
+    if (this.lost || current?.runId !== this.info.runId) {
+      this.lost = true;
+      throw new LockedError(`the lock ${this.file} was taken by another process; stopping without writing more`);
+    }
+  }
+
+  /** Stops the heartbeat and removes the lock file if it is still ours. */
+  async release(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.lost) return;
+    const current = await readLock(this.file);
+    if (current?.runId === this.info.runId) {
+      await fs.rm(this.file, { force: true });
+      await fsyncDir(path.dirname(this.file));
+    }
+  }
+}
+
+/** Creates the lock file with its content in one step: write a temp file, then link() it (fails if the lock exists). */
+async function createExclusive(lockFile: string, info: LockInfo): Promise<boolean> {
+  const temp = partialPathFor(`${lockFile}.${randomBytes(3).toString('hex')}`);
+  const handle = await fs.open(temp, 'wx', FILE_MODE).catch((error: unknown) => {
+    throw asStorageError(error, `cannot create the lock ${lockFile}`);
+  });
+  try {
+    await handle.writeFile(JSON.stringify(info));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.link(temp, lockFile);
+    await fsyncDir(path.dirname(lockFile));
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // File systems without hard links: an exclusive create is the next best thing.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') return createWithOpen(lockFile, info);
+    throw asStorageError(error, `cannot create the lock ${lockFile}`);
+  } finally {
+    await fs.rm(temp, { force: true });
+  }
+}
+
+async function createWithOpen(lockFile: string, info: LockInfo): Promise<boolean> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(lockFile, 'wx', FILE_MODE);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw asStorageError(error, `cannot create the lock ${lockFile}`);
+  }
+  try {
+    await handle.writeFile(JSON.stringify(info));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return true;
+}

@@ -1,0 +1,124 @@
+/**
+ * The checks `verify` makes without the network (SPEC §1): folders, free disk, folder fsync, lock,
+ * cursor, retry buffer, configuration warnings. `verify` creates nothing: a folder that does not
+ * exist yet passes when it could be created.
+ */
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/types.js';
+import { CURSOR_FORMAT, readCursor } from '../state/cursor-file.js';
+import { readLock, staleReason } from '../state/lock.js';
+import type { StatePaths } from '../state/paths.js';
+import { fail, pass, warning, type Check } from './check.js';
+
+/** The deepest folder of `target` (or `target` itself) that exists. */
+async function nearestExisting(target: string): Promise<string> {
+  let current = path.resolve(target);
+  for (;;) {
+    const stat = await fs.stat(current).catch(() => undefined);
+    if (stat?.isDirectory() === true) return current;
+    const parent = path.dirname(current);
+    if (parent === current) return current;
+    current = parent;
+  }
+}
+
+async function folderCheck(name: string, folder: string): Promise<Check> {
+  const existing = await nearestExisting(folder);
+  const exists = existing === path.resolve(folder);
+  try {
+    await fs.access(existing, constants.W_OK | constants.X_OK);
+  } catch {
+    return fail(name, `${exists ? folder : `${existing} (where ${folder} would be created)`} is not writable by this user`, 'fix the folder permissions or choose another folder in the configuration');
+  }
+  if (exists) {
+    const mode = (await fs.stat(folder)).mode & 0o777;
+    if (process.platform !== 'win32' && (mode & 0o022) !== 0) {
+      return warning(name, `${folder} is writable by group or others (mode ${mode.toString(8)})`, `run: chmod 700 ${folder}`);
+    }
+    return pass(name, `${folder} is writable`);
+  }
+  return pass(name, `${folder} does not exist yet and can be created in ${existing}`);
+}
+
+async function diskCheck(config: Config): Promise<Check> {
+  const existing = await nearestExisting(config.archiveDir);
+  try {
+    const stats = await fs.statfs(existing);
+    const freeMb = Math.floor((stats.bavail * stats.bsize) / (1024 * 1024));
+    if (freeMb < config.minFreeDiskMb) {
+      return fail('free disk', `${freeMb} MB free on the archive volume (${existing}); minFreeDiskMb is ${config.minFreeDiskMb}`, 'free space or move archiveDir: no download starts below minFreeDiskMb');
+    }
+    return pass('free disk', `${freeMb} MB free on the archive volume (minFreeDiskMb ${config.minFreeDiskMb})`);
+  } catch (error) {
+    return warning('free disk', `cannot read free space of ${existing} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+async function fsyncCheck(config: Config): Promise<Check> {
+  const results: string[] = [];
+  for (const folder of [config.stateDir, config.archiveDir]) {
+    const existing = await nearestExisting(folder);
+    let handle: fs.FileHandle | undefined;
+    try {
+      handle = await fs.open(existing, constants.O_RDONLY);
+      await handle.sync();
+    } catch {
+      results.push(existing);
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+  }
+  if (results.length > 0) {
+    return warning('folder fsync', `folders cannot be fsynced on ${results.join(', ')}; writes stay atomic but the newest rename may not survive a power loss`, 'keep stateDir on a local disk');
+  }
+  return pass('folder fsync', 'state and archive folders can be fsynced');
+}
+
+async function lockCheck(paths: StatePaths, nowMs: number): Promise<Check> {
+  const info = await readLock(paths.lockFile);
+  const exists = await fs.stat(paths.lockFile).then(() => true, () => false);
+  if (!exists) return pass('lock', 'free');
+  const stale = await staleReason(paths.lockFile, info, nowMs);
+  if (stale !== undefined) return pass('lock', `a stale lock is present (${stale}); the next run takes it over`);
+  const who = info === undefined ? 'another process' : `${info.command} (pid ${info.pid} on ${info.host}, since ${info.startedAt})`;
+  return fail('lock', `held by ${who}`, 'wait for that run to finish; a run stops starting new work after maxRunMinutes');
+}
+
+async function cursorCheck(config: Config, paths: StatePaths, nowMs: number): Promise<Check> {
+  try {
+    const state = await readCursor(paths, config.recordingStartTimestamp, nowMs);
+    if (state.kind === 'initial') return pass('cursor', 'no cursor yet: the first run starts at recordingStartTimestamp');
+    if (state.parsed.ignoredId !== undefined) return warning('cursor', `readable; its id ${JSON.stringify(state.parsed.ignoredId)} is not a Genesys id and is read as empty`);
+    return pass('cursor', `readable (${paths.cursorFile})`);
+  } catch (error) {
+    return fail('cursor', (error as Error).message, `fix it with 'genesys-ingest cursor set TIME' (format ${CURSOR_FORMAT})`);
+  }
+}
+
+function configWarnings(config: Config): Check[] {
+  const lossy = ['MP3', 'OGG_VORBIS', 'OGG_OPUS', 'WEBM', 'WAV_ULAW'];
+  if (config.deleteAfterIngest && lossy.includes(config.codec)) {
+    return [
+      warning(
+        'codec',
+        `deleteAfterIngest is on with the lossy codec ${config.codec}: once deleted in Genesys, only the transcoded copy remains`,
+        'use WAV or ORIGINAL when Genesys copies are deleted',
+      ),
+    ];
+  }
+  return [];
+}
+
+export async function offlineChecks(config: Config, paths: StatePaths, nowMs: number): Promise<Check[]> {
+  return [
+    pass('config', `valid (${config.file})`),
+    ...configWarnings(config),
+    await folderCheck('state folder', config.stateDir),
+    await folderCheck('archive folder', config.archiveDir),
+    await diskCheck(config),
+    await fsyncCheck(config),
+    await lockCheck(paths, nowMs),
+    await cursorCheck(config, paths, nowMs),
+  ];
+}
