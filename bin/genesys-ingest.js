@@ -10,5 +10,7 @@ if (
 ) {
   process.env.FORCE_COLOR = '0';
 }
+// Recordings are personal data: nothing this process creates is readable by others.
+process.umask(0o077);
 const { main } = await import('../dist/cli/main.js');
 process.exitCode = await main(argv);
