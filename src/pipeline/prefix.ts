@@ -1,0 +1,74 @@
+/**
+ * Tracks which listed conversations are settled, to find how far the cursor may move (SPEC §3.2):
+ * only past a prefix in which everything is settled, and never to a start time that a later page may
+ * still repeat (equal start times can straddle pages).
+ */
+import { comparePositions, type Position } from '../state/position.js';
+
+interface Entry {
+  position: Position;
+  settled: boolean;
+}
+
+export class DurablePrefix {
+  private readonly queue: Entry[] = [];
+  private readonly byId = new Map<string, Entry>();
+  private cursor: Position;
+
+  constructor(start: Position) {
+    this.cursor = start;
+  }
+
+  /** Registers a listed conversation (in any order; kept sorted). Re-listing the same id is a no-op. */
+  listed(position: Position): void {
+    if (comparePositions(position, this.cursor) <= 0 || this.byId.has(position.conversationId)) return;
+    const entry: Entry = { position, settled: false };
+    this.byId.set(position.conversationId, entry);
+    let i = this.queue.length;
+    while (i > 0 && comparePositions(this.queue[i - 1]!.position, position) > 0) i -= 1;
+    this.queue.splice(i, 0, entry);
+  }
+
+  /** Marks a conversation settled: archived, in the retry buffer, or needing no ingest. */
+  settled(conversationId: string): void {
+    const entry = this.byId.get(conversationId);
+    if (entry !== undefined) entry.settled = true;
+  }
+
+  /** Number of listed conversations not settled yet. */
+  get outstanding(): number {
+    let n = 0;
+    for (const e of this.queue) if (!e.settled) n += 1;
+    return n;
+  }
+
+  /**
+   * Moves the cursor as far as it may go. `complete` is the position up to which listing is
+   * complete: everything at or before it has been listed. Returns the new cursor.
+   */
+  advance(complete: Position): Position {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      if (!head.settled || comparePositions(head.position, complete) > 0) break;
+      this.queue.shift();
+      this.byId.delete(head.position.conversationId);
+      this.cursor = head.position;
+    }
+    if (this.queue.length === 0 || comparePositions(this.queue[0]!.position, complete) > 0) {
+      // Nothing outstanding up to `complete`: quiet time up to there need not be listed again.
+      if (comparePositions(complete, this.cursor) > 0) this.cursor = complete;
+    }
+    return this.cursor;
+  }
+
+  get position(): Position {
+    return this.cursor;
+  }
+}
+
+/** The position up to which an oldest-first listing is complete, given the newest start received so far. */
+export function completeBefore(newestStartMs: number): Position {
+  // The empty id sorts before every id with that start: more conversations with the newest start
+  // may be on the next page, so only strictly earlier starts count as completely listed.
+  return { startMs: newestStartMs, conversationId: '' };
+}
