@@ -155,6 +155,14 @@ describe('cursor set', () => {
     });
   }
 
+  it('a refused cursor set on a fresh import source creates no folder', async (t) => {
+    const ws = await setup(t);
+    const before = await snapshotTree(ws.dir);
+    const r = await cli(ws, 'cursor', 'set', '2999-01-01T00:00:00Z');
+    assert.equal(r.code, 2);
+    assert.deepEqual(await snapshotTree(ws.dir), before);
+  });
+
   it('exits 3 when another run holds the lock, and changes nothing', async (t) => {
     const ws = await setup(t);
     await writeCursorFile(ws, `${ID};2024.05.01 10:00:00.123`);

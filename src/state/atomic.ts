@@ -37,9 +37,9 @@ export async function fsyncDir(dir: string): Promise<void> {
 
 /**
  * Creates `dir` and any missing parents with mode 0700; every folder created is fsynced in its
- * parent so the new entry is durable too.
+ * parent so the new entry is durable too. Returns the folders it created, outermost first.
  */
-export async function ensureDir(dir: string): Promise<void> {
+export async function ensureDir(dir: string): Promise<string[]> {
   const missing: string[] = [];
   let current = path.resolve(dir);
   for (;;) {
@@ -64,6 +64,7 @@ export async function ensureDir(dir: string): Promise<void> {
     await fs.chmod(folder, DIR_MODE).catch(() => undefined);
     await fsyncDir(path.dirname(folder));
   }
+  return missing;
 }
 
 /** The temporary name used for `finalPath` while it is being written. */

@@ -74,17 +74,19 @@ export class Lock {
     readonly file: string,
     readonly info: LockInfo,
     private readonly now: () => number,
+    /** Folders created to hold the lock; removed again on release when nothing else was put there. */
+    private readonly createdDirs: string[],
   ) {}
 
   /** Takes the lock or throws LockedError (exit 3) naming the holder. */
   static async acquire(lockFile: string, options: LockOptions): Promise<Lock> {
     const now = options.now ?? Date.now;
-    await ensureDir(path.dirname(lockFile));
+    const createdDirs = await ensureDir(path.dirname(lockFile));
     const stamp = new Date(now()).toISOString();
     const info: LockInfo = { pid: process.pid, host: os.hostname(), runId: randomUUID(), command: options.command, startedAt: stamp, heartbeatAt: stamp };
     for (let attempt = 0; attempt < 3; attempt += 1) {
       if (await createExclusive(lockFile, info)) {
-        const lock = new Lock(lockFile, info, now);
+        const lock = new Lock(lockFile, info, now, createdDirs);
         // Two processes that both found the same stale lock may both get here; the loser sees
         // another run id on re-read and backs off.
         await lock.assertHeld();
@@ -138,6 +140,14 @@ export class Lock {
     if (current?.runId === this.info.runId) {
       await fs.rm(this.file, { force: true });
       await fsyncDir(path.dirname(this.file));
+    }
+    // A refused command must leave the disk as it found it: drop folders the lock alone created.
+    for (const dir of [...this.createdDirs].reverse()) {
+      try {
+        await fs.rmdir(dir);
+      } catch {
+        break; // not empty: something was written there, keep it and its parents
+      }
     }
   }
 }
