@@ -5,7 +5,8 @@ import path from 'node:path';
 import { baseEnv, ROOT, runCli } from './helpers/cli.js';
 import { makeWorkspace } from './helpers/workspace.js';
 
-const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 describe('command line basics', () => {
   it('--version and --help exit 0', async () => {
@@ -14,7 +15,8 @@ describe('command line basics', () => {
     assert.equal(v.stdout.trim(), version);
     const h = await runCli(['--help']);
     assert.equal(h.code, 0);
-    for (const command of ['run', 'catchup', 'cursor', 'retry', 'verify']) assert.match(h.stdout, new RegExp(`\\b${command}\\b`));
+    for (const command of ['run', 'catchup', 'cursor', 'retry', 'verify'])
+      assert.match(h.stdout, new RegExp(`\\b${command}\\b`));
     assert.match(h.stdout, /Exit codes:/);
     const sub = await runCli(['cursor', 'set', '--help']);
     assert.equal(sub.code, 0);
@@ -36,7 +38,11 @@ describe('command line basics', () => {
   it('with --json a usage error is one JSON document on stdout', async () => {
     const r = await runCli(['cursor', 'get', '--bogus', '--json']);
     assert.equal(r.code, 2);
-    const doc = JSON.parse(r.stdout) as { ok: boolean; exitCode: number; error: { code: string; message: string } };
+    const doc = JSON.parse(r.stdout) as {
+      ok: boolean;
+      exitCode: number;
+      error: { code: string; message: string };
+    };
     assert.equal(doc.ok, false);
     assert.equal(doc.exitCode, 2);
     assert.equal(doc.error.code, 'commander.unknownOption');
@@ -54,7 +60,10 @@ describe('command line basics', () => {
   it('finds the config through GENESYS_INGEST_CONFIG', async (t) => {
     const ws = await makeWorkspace();
     t.after(() => ws.cleanup());
-    const r = await runCli(['cursor', 'get', '--json'], { env: baseEnv({ GENESYS_INGEST_CONFIG: ws.configPath }), cwd: ws.dir });
+    const r = await runCli(['cursor', 'get', '--json'], {
+      env: baseEnv({ GENESYS_INGEST_CONFIG: ws.configPath }),
+      cwd: ws.dir,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as { file: string }).file, ws.cursorFile);
   });

@@ -17,7 +17,10 @@ interface CursorDoc {
   file: string;
 }
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }, patch: Record<string, unknown> = {}): Promise<Workspace> {
+async function setup(
+  t: { after: (fn: () => Promise<void>) => void },
+  patch: Record<string, unknown> = {},
+): Promise<Workspace> {
   const ws = await makeWorkspace(patch);
   t.after(() => ws.cleanup());
   return ws;
@@ -36,7 +39,14 @@ describe('cursor get', () => {
     const r = await cli(ws, 'cursor', 'get', '--json');
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as CursorDoc;
-    assert.deepEqual(Object.keys(doc).sort(), ['conversationId', 'file', 'lagMinutes', 'local', 'timestamp', 'timezone']);
+    assert.deepEqual(Object.keys(doc).sort(), [
+      'conversationId',
+      'file',
+      'lagMinutes',
+      'local',
+      'timestamp',
+      'timezone',
+    ]);
     assert.equal(doc.conversationId, '');
     assert.equal(doc.timestamp, '2024-01-01T00:00:00.000Z');
     assert.equal(doc.local, '2024-01-01T00:00:00.000+00:00');
@@ -63,7 +73,10 @@ describe('cursor get', () => {
 
   it("warns about the commercial product's id and reads it as empty", async (t) => {
     const ws = await setup(t);
-    await writeCursorFile(ws, 'c84f2f698fc9d64d64ed161d87b00c25_I_251182078220051266_19d0243a-9fd0-11d1-ac11-13453884b96c;2023.02.02 07:00:00.000');
+    await writeCursorFile(
+      ws,
+      'c84f2f698fc9d64d64ed161d87b00c25_I_251182078220051266_19d0243a-9fd0-11d1-ac11-13453884b96c;2023.02.02 07:00:00.000',
+    );
     const r = await cli(ws, 'cursor', 'get', '--json');
     assert.equal(r.code, 0);
     assert.equal((JSON.parse(r.stdout) as CursorDoc).conversationId, '');
@@ -104,7 +117,9 @@ describe('cursor set', () => {
     assert.equal(await fs.readFile(ws.cursorFile, 'utf8'), ';2024.04.01 00:00:00.000\n');
     assert.equal(await fs.readFile(`${ws.cursorFile}.bak`, 'utf8'), old);
     assert.equal((await fs.stat(ws.cursorFile)).mode & 0o777, 0o600);
-    const lockLeft = (await fs.readdir(path.dirname(ws.cursorFile))).filter((n) => n.endsWith('.lock') || n.endsWith('.partial'));
+    const lockLeft = (await fs.readdir(path.dirname(ws.cursorFile))).filter(
+      (n) => n.endsWith('.lock') || n.endsWith('.partial'),
+    );
     assert.deepEqual(lockLeft, [], 'the lock is released and no temporary file is left');
   });
 
@@ -120,7 +135,15 @@ describe('cursor set', () => {
       assert.equal((await fs.stat(dir)).mode & 0o777, 0o700, `${dir} is created 0700`);
     }
     assert.equal((await fs.stat(ws.cursorFile)).mode & 0o777, 0o600);
-    r = await cli(ws, 'cursor', 'set', '2024.07.01 12:00:00.000', '--conversation-id', ID.toUpperCase(), '--json');
+    r = await cli(
+      ws,
+      'cursor',
+      'set',
+      '2024.07.01 12:00:00.000',
+      '--conversation-id',
+      ID.toUpperCase(),
+      '--json',
+    );
     assert.equal(r.code, 0, r.stderr);
     const second = JSON.parse(r.stdout) as { previous: CursorDoc; current: CursorDoc };
     assert.equal(second.previous.timestamp, '2024-07-01T11:00:00.000Z');
@@ -138,10 +161,18 @@ describe('cursor set', () => {
   });
 
   const refusals: [string, string[], RegExp][] = [
-    ['a time later than now − availability delay', [new Date(Date.now() - 5 * 60_000).toISOString()], /later than now − availability delay/],
+    [
+      'a time later than now − availability delay',
+      [new Date(Date.now() - 5 * 60_000).toISOString()],
+      /later than now − availability delay/,
+    ],
     ['a time in the future', ['2999-01-01T00:00:00Z'], /later than now − availability delay/],
     ['an unreadable time', ['last tuesday'], /cannot read "last tuesday" as a time/],
-    ['a conversation id that is not a UUID', ['2024-01-01T00:00:00Z', '--conversation-id', '../../etc'], /is not a Genesys conversation id/],
+    [
+      'a conversation id that is not a UUID',
+      ['2024-01-01T00:00:00Z', '--conversation-id', '../../etc'],
+      /is not a Genesys conversation id/,
+    ],
   ];
   for (const [title, args, pattern] of refusals) {
     it(`refuses ${title} with exit 2 and changes nothing`, async (t) => {
@@ -168,7 +199,17 @@ describe('cursor set', () => {
     await writeCursorFile(ws, `${ID};2024.05.01 10:00:00.123`);
     const now = new Date().toISOString();
     const lockFile = path.join(path.dirname(ws.cursorFile), 'pol1_src1.lock');
-    await fs.writeFile(lockFile, JSON.stringify({ pid: process.pid, host: os.hostname(), runId: 'other', command: 'run', startedAt: now, heartbeatAt: now }));
+    await fs.writeFile(
+      lockFile,
+      JSON.stringify({
+        pid: process.pid,
+        host: os.hostname(),
+        runId: 'other',
+        command: 'run',
+        startedAt: now,
+        heartbeatAt: now,
+      }),
+    );
     const before = await snapshotTree(ws.dir);
     const r = await cli(ws, 'cursor', 'set', '2024-01-01T00:00:00Z', '--json');
     assert.equal(r.code, 3);
@@ -181,7 +222,17 @@ describe('cursor set', () => {
     const now = new Date().toISOString();
     const lockFile = path.join(path.dirname(ws.cursorFile), 'pol1_src1.lock');
     await fs.mkdir(path.dirname(lockFile), { recursive: true });
-    await fs.writeFile(lockFile, JSON.stringify({ pid: process.pid, host: os.hostname(), runId: 'other', command: 'run', startedAt: now, heartbeatAt: now }));
+    await fs.writeFile(
+      lockFile,
+      JSON.stringify({
+        pid: process.pid,
+        host: os.hostname(),
+        runId: 'other',
+        command: 'run',
+        startedAt: now,
+        heartbeatAt: now,
+      }),
+    );
     assert.equal((await cli(ws, 'cursor', 'set', '2024-01-01T00:00:00Z')).code, 3);
     await fs.rm(lockFile);
     const r = await cli(ws, 'cursor', 'set', '2024-01-01T00:00:00Z');

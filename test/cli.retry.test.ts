@@ -13,7 +13,14 @@ const R1 = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 
 interface ListDoc {
   size: number;
-  entries: { file: string; conversationId: string; recordingId: string | null; attempts: number; lastFailedAt: string | null; lastError: string | null }[];
+  entries: {
+    file: string;
+    conversationId: string;
+    recordingId: string | null;
+    attempts: number;
+    lastFailedAt: string | null;
+    lastError: string | null;
+  }[];
 }
 
 async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<Workspace> {
@@ -50,7 +57,8 @@ describe('retry commands', () => {
     assert.equal(entry.recordingId, R1);
     assert.equal(entry.attempts, 0);
     for (const file of await fs.readdir(ws.retryDir)) {
-      if (file.endsWith('.xml')) assert.equal((await fs.stat(path.join(ws.retryDir, file))).mode & 0o777, 0o600);
+      if (file.endsWith('.xml'))
+        assert.equal((await fs.stat(path.join(ws.retryDir, file))).mode & 0o777, 0o600);
     }
     r = await cli(ws, 'retry', 'remove', C2);
     assert.equal(r.code, 0, r.stderr);
@@ -66,7 +74,14 @@ describe('retry commands', () => {
     const src = path.join(ws.dir, 'incoming');
     await fs.mkdir(src);
     const f1 = path.join(src, 'one.xml');
-    await fs.writeFile(f1, buildRetryCdrXml({ conversationId: C1, recordingId: R1, conversationStart: '2024-05-01T10:00:00.000Z' }));
+    await fs.writeFile(
+      f1,
+      buildRetryCdrXml({
+        conversationId: C1,
+        recordingId: R1,
+        conversationStart: '2024-05-01T10:00:00.000Z',
+      }),
+    );
     const before = await fs.readFile(f1);
     const r = await cli(ws, 'retry', 'add', f1);
     assert.equal(r.code, 0, r.stderr);
@@ -76,8 +91,14 @@ describe('retry commands', () => {
   });
 
   const invalidFiles: [string, string][] = [
-    ['a DOCTYPE', `<?xml version="1.0"?><!DOCTYPE cdr [<!ENTITY a "x">]><cdr version="1"><conversationId>${C1}</conversationId></cdr>`],
-    ['a non-UUID conversation id', '<?xml version="1.0"?><cdr version="1"><conversationId>../../etc/passwd</conversationId></cdr>'],
+    [
+      'a DOCTYPE',
+      `<?xml version="1.0"?><!DOCTYPE cdr [<!ENTITY a "x">]><cdr version="1"><conversationId>${C1}</conversationId></cdr>`,
+    ],
+    [
+      'a non-UUID conversation id',
+      '<?xml version="1.0"?><cdr version="1"><conversationId>../../etc/passwd</conversationId></cdr>',
+    ],
     ['malformed XML', '<cdr version="1"><conversationId>'],
     ['the wrong root', `<?xml version="1.0"?><call><conversationId>${C1}</conversationId></call>`],
   ];
@@ -144,7 +165,17 @@ describe('retry commands', () => {
     const lockDir = path.dirname(ws.cursorFile);
     await fs.mkdir(lockDir, { recursive: true });
     const now = new Date().toISOString();
-    await fs.writeFile(path.join(lockDir, 'pol1_src1.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), runId: 'x', command: 'run', startedAt: now, heartbeatAt: now }));
+    await fs.writeFile(
+      path.join(lockDir, 'pol1_src1.lock'),
+      JSON.stringify({
+        pid: process.pid,
+        host: os.hostname(),
+        runId: 'x',
+        command: 'run',
+        startedAt: now,
+        heartbeatAt: now,
+      }),
+    );
     const before = await snapshotTree(ws.dir);
     assert.equal((await cli(ws, 'retry', 'add', '--conversation', C1)).code, 3);
     assert.equal((await cli(ws, 'retry', 'remove', '--all')).code, 3);

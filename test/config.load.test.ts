@@ -8,7 +8,10 @@ import { redact } from '../src/util/redact.js';
 import { tempDir } from './helpers/cli.js';
 import { baseConfig } from './helpers/workspace.js';
 
-async function withConfig(patch: Record<string, unknown>, fn: (file: string) => void | Promise<void>): Promise<void> {
+async function withConfig(
+  patch: Record<string, unknown>,
+  fn: (file: string) => void | Promise<void>,
+): Promise<void> {
   const dir = await tempDir();
   try {
     const file = path.join(dir, 'c.json');
@@ -55,9 +58,18 @@ describe('configuration', () => {
   });
 
   it('rejects unknown keys, also nested ones, and suggests the near key', async () => {
-    await withConfig({ deleteAfterIngset: true }, (file) => expectConfigError(file, /"deleteAfterIngset" is not a known key \(did you mean "deleteAfterIngest"\?\)/));
-    await withConfig({ proxy: { host: 'p', port: 3128, pasword: 'x' } }, (file) => expectConfigError(file, /"proxy\.pasword" is not a known key/));
-    await withConfig({ tls: { certfile: 'x' } }, (file) => expectConfigError(file, /"tls\.certfile" is not a known key \(did you mean "tls\.certFile"\?\)/));
+    await withConfig({ deleteAfterIngset: true }, (file) =>
+      expectConfigError(
+        file,
+        /"deleteAfterIngset" is not a known key \(did you mean "deleteAfterIngest"\?\)/,
+      ),
+    );
+    await withConfig({ proxy: { host: 'p', port: 3128, pasword: 'x' } }, (file) =>
+      expectConfigError(file, /"proxy\.pasword" is not a known key/),
+    );
+    await withConfig({ tls: { certfile: 'x' } }, (file) =>
+      expectConfigError(file, /"tls\.certfile" is not a known key \(did you mean "tls\.certFile"\?\)/),
+    );
   });
 
   const invalid: [string, Record<string, unknown>, RegExp][] = [
@@ -66,19 +78,43 @@ describe('configuration', () => {
     ['long importSourceId', { importSourceId: 'x'.repeat(65) }, /"importSourceId" must be 1 to 64/],
     ['http authUrl', { authUrl: 'http://login.example.com' }, /"authUrl" must use https/],
     ['not a URL', { apiUrl: 'api.mypurecloud.ie' }, /"apiUrl" must be an absolute URL/],
-    ['URL with credentials', { apiUrl: 'https://u:p@api.example.com' }, /"apiUrl" must not carry a user name/],
+    [
+      'URL with credentials',
+      { apiUrl: 'https://u:p@api.example.com' },
+      /"apiUrl" must not carry a user name/,
+    ],
     ['bad codec', { codec: 'FLAC' }, /"codec" must be one of WAV, WEBM/],
     ['bad timezone', { timezone: 'Mars/Olympus' }, /"timezone" must be an IANA time zone/],
-    ['bad start', { recordingStartTimestamp: 'yesterday' }, /"recordingStartTimestamp" must be an ISO-8601 time/],
+    [
+      'bad start',
+      { recordingStartTimestamp: 'yesterday' },
+      /"recordingStartTimestamp" must be an ISO-8601 time/,
+    ],
     ['negative delay', { availabilityDelayMinutes: -1 }, /"availabilityDelayMinutes" must be at least 0/],
-    ['fractional length', { maxRecordingLengthMinutes: 1.5 }, /"maxRecordingLengthMinutes" must be a whole number/],
+    [
+      'fractional length',
+      { maxRecordingLengthMinutes: 1.5 },
+      /"maxRecordingLengthMinutes" must be a whole number/,
+    ],
     ['string number', { concurrency: '4' }, /"concurrency" must be a whole number/],
     ['too much concurrency', { concurrency: 500 }, /"concurrency" must be at most 32/],
     ['non-boolean', { deleteAfterIngest: 'yes' }, /"deleteAfterIngest" must be true or false/],
-    ['proxy with scheme', { proxy: { host: 'http://proxy', port: 3128 } }, /"proxy\.host" must be a host name/],
+    [
+      'proxy with scheme',
+      { proxy: { host: 'http://proxy', port: 3128 } },
+      /"proxy\.host" must be a host name/,
+    ],
     ['proxy bad port', { proxy: { host: 'proxy', port: 70000 } }, /"proxy\.port" must be at most 65535/],
-    ['proxy password without user', { proxy: { host: 'proxy', port: 3128, password: 'pw' } }, /"proxy\.password" needs "proxy\.username"/],
-    ['bad thumbprint', { tls: { certFile: 'c.pem', thumbprint: 'abc' } }, /"tls\.thumbprint" must be a SHA-1/],
+    [
+      'proxy password without user',
+      { proxy: { host: 'proxy', port: 3128, password: 'pw' } },
+      /"proxy\.password" needs "proxy\.username"/,
+    ],
+    [
+      'bad thumbprint',
+      { tls: { certFile: 'c.pem', thumbprint: 'abc' } },
+      /"tls\.thumbprint" must be a SHA-1/,
+    ],
     ['same folders', { stateDir: './x', archiveDir: './x' }, /"archiveDir" must not be the same folder/],
     ['tls not an object', { tls: 'yes' }, /"tls" must be an object/],
   ];
@@ -89,23 +125,34 @@ describe('configuration', () => {
   }
 
   it('reads an offset-less start time in the configured timezone', async () => {
-    await withConfig({ recordingStartTimestamp: '2024-07-01T12:00:00', timezone: 'Europe/Dublin' }, (file) => {
-      assert.equal(loadConfig(file, { env: {} }).recordingStartTimestamp, Date.parse('2024-07-01T11:00:00Z'));
-    });
+    await withConfig(
+      { recordingStartTimestamp: '2024-07-01T12:00:00', timezone: 'Europe/Dublin' },
+      (file) => {
+        assert.equal(
+          loadConfig(file, { env: {} }).recordingStartTimestamp,
+          Date.parse('2024-07-01T11:00:00Z'),
+        );
+      },
+    );
   });
 
   it('takes secrets from the environment over the file, and from clientSecretFile', async () => {
     await withConfig({ clientSecret: 'from-file-1234' }, (file) => {
-      const config = loadConfig(file, { env: { GENESYS_CLIENT_SECRET: 'from-env-5678', GENESYS_CLIENT_ID: 'env-client' } });
+      const config = loadConfig(file, {
+        env: { GENESYS_CLIENT_SECRET: 'from-env-5678', GENESYS_CLIENT_ID: 'env-client' },
+      });
       assert.equal(config.clientSecret, 'from-env-5678');
       assert.equal(config.clientId, 'env-client');
     });
     const dir = await tempDir();
     try {
       await fs.writeFile(path.join(dir, 'secret.txt'), 'file-secret-9999\n');
-      await withConfig({ clientSecret: undefined, clientSecretFile: path.join(dir, 'secret.txt') }, (file) => {
-        assert.equal(loadConfig(file, { env: {}, requireSecret: true }).clientSecret, 'file-secret-9999');
-      });
+      await withConfig(
+        { clientSecret: undefined, clientSecretFile: path.join(dir, 'secret.txt') },
+        (file) => {
+          assert.equal(loadConfig(file, { env: {}, requireSecret: true }).clientSecret, 'file-secret-9999');
+        },
+      );
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
@@ -117,21 +164,39 @@ describe('configuration', () => {
 
   it('applies flag overrides over the file', async () => {
     await withConfig({}, (file) => {
-      const config = loadConfig(file, { env: {}, overrides: { maxRunMinutes: 7, availabilityDelayMinutes: 10, maxRecordingLengthMinutes: 999 } });
-      assert.deepEqual([config.maxRunMinutes, config.availabilityDelayMinutes, config.maxRecordingLengthMinutes], [7, 10, 999]);
+      const config = loadConfig(file, {
+        env: {},
+        overrides: { maxRunMinutes: 7, availabilityDelayMinutes: 10, maxRecordingLengthMinutes: 999 },
+      });
+      assert.deepEqual(
+        [config.maxRunMinutes, config.availabilityDelayMinutes, config.maxRecordingLengthMinutes],
+        [7, 10, 999],
+      );
     });
   });
 
   it('redacts secrets wherever the config is shown', async () => {
-    await withConfig({ proxy: { host: 'proxy', port: 3128, username: 'u', password: 'proxy-pass-4242' }, tls: { certFile: 'c.pem', keyPassword: 'key-pass-4242' } }, (file) => {
-      const config = loadConfig(file, { env: {} });
-      const shown = JSON.stringify(redactedConfig(config));
-      for (const secret of ['proxy-pass-4242', 'key-pass-4242', String(config.clientSecret)]) {
-        assert.ok(!shown.includes(secret));
-        assert.ok(!redact(`oops ${secret} ${Buffer.from(secret).toString('base64')} ${encodeURIComponent(secret)}`).includes(secret));
-        assert.ok(!redact(Buffer.from(secret).toString('base64')).includes(Buffer.from(secret).toString('base64')));
-      }
-    });
+    await withConfig(
+      {
+        proxy: { host: 'proxy', port: 3128, username: 'u', password: 'proxy-pass-4242' },
+        tls: { certFile: 'c.pem', keyPassword: 'key-pass-4242' },
+      },
+      (file) => {
+        const config = loadConfig(file, { env: {} });
+        const shown = JSON.stringify(redactedConfig(config));
+        for (const secret of ['proxy-pass-4242', 'key-pass-4242', String(config.clientSecret)]) {
+          assert.ok(!shown.includes(secret));
+          assert.ok(
+            !redact(
+              `oops ${secret} ${Buffer.from(secret).toString('base64')} ${encodeURIComponent(secret)}`,
+            ).includes(secret),
+          );
+          assert.ok(
+            !redact(Buffer.from(secret).toString('base64')).includes(Buffer.from(secret).toString('base64')),
+          );
+        }
+      },
+    );
   });
 
   it('reports a missing file, invalid JSON and a non-object clearly', async () => {

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { StateFileError } from '../src/errors.js';
-import { formatCursorLine, formatCursorTimestamp, parseCursorText, parseCursorTimestamp } from '../src/state/cursor-file.js';
+import {
+  formatCursorLine,
+  formatCursorTimestamp,
+  parseCursorText,
+  parseCursorTimestamp,
+} from '../src/state/cursor-file.js';
 import { comparePositions } from '../src/state/position.js';
 import { parseCursorTime } from '../src/operator/cursor.js';
 
@@ -18,19 +23,33 @@ describe('cursor file format', () => {
   });
 
   it('accepts an empty id', () => {
-    assert.deepEqual(parse(';2023.02.02 07:00:00.000').position, { startMs: Date.parse('2023-02-02T07:00:00Z'), conversationId: '' });
+    assert.deepEqual(parse(';2023.02.02 07:00:00.000').position, {
+      startMs: Date.parse('2023-02-02T07:00:00Z'),
+      conversationId: '',
+    });
   });
 
   it('accepts a trailing newline, CRLF and a UTF-8 BOM (Notepad)', () => {
     const expected = parse(`${ID};2024.05.01 10:00:00.123`).position;
-    for (const text of [`${ID};2024.05.01 10:00:00.123\n`, `${ID};2024.05.01 10:00:00.123\r\n`, `\uFEFF${ID};2024.05.01 10:00:00.123\r\n`]) {
+    for (const text of [
+      `${ID};2024.05.01 10:00:00.123\n`,
+      `${ID};2024.05.01 10:00:00.123\r\n`,
+      `\uFEFF${ID};2024.05.01 10:00:00.123\r\n`,
+    ]) {
       assert.deepEqual(parse(text).position, expected);
     }
-    assert.deepEqual(parse(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${ID};2024.05.01 10:00:00.123\r\n`)])).position, expected);
+    assert.deepEqual(
+      parse(
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${ID};2024.05.01 10:00:00.123\r\n`)]),
+      ).position,
+      expected,
+    );
   });
 
   it("reads the commercial product's non-UUID id as empty, with a note", () => {
-    const parsed = parse('c84f2f698fc9d64d64ed161d87b00c25_I_251182078220051266_19d0243a-9fd0-11d1-ac11-13453884b96c;2023.02.02 07:00:00.000');
+    const parsed = parse(
+      'c84f2f698fc9d64d64ed161d87b00c25_I_251182078220051266_19d0243a-9fd0-11d1-ac11-13453884b96c;2023.02.02 07:00:00.000',
+    );
     assert.equal(parsed.position.conversationId, '');
     assert.ok(parsed.ignoredId !== undefined);
   });
@@ -90,7 +109,14 @@ describe('cursor file format', () => {
   });
 
   it('round-trips every millisecond formatting', () => {
-    for (const ms of [0, 1, 999, Date.parse('2024-02-29T23:59:59.999Z'), Date.parse('2000-01-01T00:00:00.010Z'), NOW]) {
+    for (const ms of [
+      0,
+      1,
+      999,
+      Date.parse('2024-02-29T23:59:59.999Z'),
+      Date.parse('2000-01-01T00:00:00.010Z'),
+      NOW,
+    ]) {
       assert.equal(parseCursorTimestamp(formatCursorTimestamp(ms)), ms);
       assert.equal(parse(formatCursorLine({ startMs: ms, conversationId: ID })).position.startMs, ms);
     }
@@ -100,26 +126,40 @@ describe('cursor file format', () => {
     const t = 1000;
     assert.ok(comparePositions({ startMs: t, conversationId: '' }, { startMs: t, conversationId: ID }) < 0);
     assert.ok(comparePositions({ startMs: t, conversationId: 'a' }, { startMs: t, conversationId: 'b' }) < 0);
-    assert.ok(comparePositions({ startMs: t + 1, conversationId: '' }, { startMs: t, conversationId: 'f' }) > 0);
+    assert.ok(
+      comparePositions({ startMs: t + 1, conversationId: '' }, { startMs: t, conversationId: 'f' }) > 0,
+    );
     assert.equal(comparePositions({ startMs: t, conversationId: ID }, { startMs: t, conversationId: ID }), 0);
   });
 });
 
 describe('cursor set TIME', () => {
   it('reads ISO-8601 with an offset or Z as given', () => {
-    assert.equal(parseCursorTime('2024-05-01T10:00:00Z', 'Europe/Dublin'), Date.parse('2024-05-01T10:00:00Z'));
-    assert.equal(parseCursorTime('2024-05-01T10:00:00+02:00', 'Europe/Dublin'), Date.parse('2024-05-01T08:00:00Z'));
+    assert.equal(
+      parseCursorTime('2024-05-01T10:00:00Z', 'Europe/Dublin'),
+      Date.parse('2024-05-01T10:00:00Z'),
+    );
+    assert.equal(
+      parseCursorTime('2024-05-01T10:00:00+02:00', 'Europe/Dublin'),
+      Date.parse('2024-05-01T08:00:00Z'),
+    );
   });
   it('reads ISO-8601 without an offset in the configured timezone', () => {
     assert.equal(parseCursorTime('2024-05-01T10:00:00', 'Europe/Dublin'), Date.parse('2024-05-01T09:00:00Z'));
     assert.equal(parseCursorTime('2024-01-15T10:00', 'America/New_York'), Date.parse('2024-01-15T15:00:00Z'));
   });
   it("reads the cursor file's own format as UTC", () => {
-    assert.equal(parseCursorTime('2024.05.01 10:00:00.123', 'Europe/Dublin'), Date.parse('2024-05-01T10:00:00.123Z'));
+    assert.equal(
+      parseCursorTime('2024.05.01 10:00:00.123', 'Europe/Dublin'),
+      Date.parse('2024-05-01T10:00:00.123Z'),
+    );
   });
   it('refuses anything else with exit 2', () => {
     for (const bad of ['yesterday', '2024-13-01', '01/05/2024', '']) {
-      assert.throws(() => parseCursorTime(bad, 'UTC'), (e: unknown) => (e as StateFileError).exitCode === 2);
+      assert.throws(
+        () => parseCursorTime(bad, 'UTC'),
+        (e: unknown) => (e as StateFileError).exitCode === 2,
+      );
     }
   });
 });

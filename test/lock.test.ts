@@ -28,7 +28,10 @@ describe('lock', () => {
       assert.equal(info?.runId, lock.info.runId);
       assert.equal((await fs.stat(file)).mode & 0o777, 0o600);
       assert.equal((await fs.stat(path.dirname(file))).mode & 0o777, 0o700);
-      await assert.rejects(Lock.acquire(file, { command: 'run' }), (e: unknown) => e instanceof LockedError && e.exitCode === 3 && /pid \d+/.test(e.message));
+      await assert.rejects(
+        Lock.acquire(file, { command: 'run' }),
+        (e: unknown) => e instanceof LockedError && e.exitCode === 3 && /pid \d+/.test(e.message),
+      );
       await lock.release();
       await assert.rejects(fs.stat(file), { code: 'ENOENT' });
       const again = await Lock.acquire(file, { command: 'run' });
@@ -44,7 +47,17 @@ describe('lock', () => {
       child.kill('SIGKILL');
       await new Promise((r) => child.on('close', r));
       const now = new Date().toISOString();
-      await fs.writeFile(file, JSON.stringify({ pid, host: os.hostname(), runId: 'dead-run', command: 'run', startedAt: now, heartbeatAt: now }));
+      await fs.writeFile(
+        file,
+        JSON.stringify({
+          pid,
+          host: os.hostname(),
+          runId: 'dead-run',
+          command: 'run',
+          startedAt: now,
+          heartbeatAt: now,
+        }),
+      );
       const lock = await Lock.acquire(file, { command: 'run' });
       assert.notEqual((await readLock(file))?.runId, 'dead-run');
       await lock.release();
@@ -55,7 +68,17 @@ describe('lock', () => {
     await withDir(async (dir) => {
       const file = path.join(dir, 'x.lock');
       const old = new Date(Date.now() - 3 * 60_000).toISOString();
-      await fs.writeFile(file, JSON.stringify({ pid: 1, host: 'other-host', runId: 'old-run', command: 'run', startedAt: old, heartbeatAt: old }));
+      await fs.writeFile(
+        file,
+        JSON.stringify({
+          pid: 1,
+          host: 'other-host',
+          runId: 'old-run',
+          command: 'run',
+          startedAt: old,
+          heartbeatAt: old,
+        }),
+      );
       const lock = await Lock.acquire(file, { command: 'run' });
       await lock.release();
     });
@@ -65,7 +88,17 @@ describe('lock', () => {
     await withDir(async (dir) => {
       const file = path.join(dir, 'x.lock');
       const now = new Date().toISOString();
-      await fs.writeFile(file, JSON.stringify({ pid: 1, host: 'other-host', runId: 'live', command: 'catchup', startedAt: now, heartbeatAt: now }));
+      await fs.writeFile(
+        file,
+        JSON.stringify({
+          pid: 1,
+          host: 'other-host',
+          runId: 'live',
+          command: 'catchup',
+          startedAt: now,
+          heartbeatAt: now,
+        }),
+      );
       await assert.rejects(Lock.acquire(file, { command: 'run' }), /catchup \(pid 1 on other-host/);
     });
   });

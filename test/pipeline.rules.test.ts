@@ -11,14 +11,31 @@ const id = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(
 
 describe('settle rules', () => {
   it('holds a conversation in progress, and gives up on one past the maximum length', () => {
-    assert.deepEqual(settleVerdict({ startMs: NOW - 60 * MIN, endMs: undefined, due: false }, NOW, limits), { kind: 'pending', reason: 'inProgress' });
-    assert.deepEqual(settleVerdict({ startMs: NOW - 241 * MIN, endMs: undefined, due: true }, NOW, limits), { kind: 'overMaxLength' });
-    assert.deepEqual(settleVerdict({ startMs: NOW - 240 * MIN, endMs: undefined, due: true }, NOW, limits), { kind: 'pending', reason: 'inProgress' });
+    assert.deepEqual(settleVerdict({ startMs: NOW - 60 * MIN, endMs: undefined, due: false }, NOW, limits), {
+      kind: 'pending',
+      reason: 'inProgress',
+    });
+    assert.deepEqual(settleVerdict({ startMs: NOW - 241 * MIN, endMs: undefined, due: true }, NOW, limits), {
+      kind: 'overMaxLength',
+    });
+    assert.deepEqual(settleVerdict({ startMs: NOW - 240 * MIN, endMs: undefined, due: true }, NOW, limits), {
+      kind: 'pending',
+      reason: 'inProgress',
+    });
   });
   it('waits the availability delay after the end, then settles by whether it is due', () => {
-    assert.deepEqual(settleVerdict({ startMs: NOW - 60 * MIN, endMs: NOW - 29 * MIN, due: true }, NOW, limits), { kind: 'pending', reason: 'awaitingAvailability' });
-    assert.deepEqual(settleVerdict({ startMs: NOW - 60 * MIN, endMs: NOW - 30 * MIN, due: true }, NOW, limits), { kind: 'ready' });
-    assert.deepEqual(settleVerdict({ startMs: NOW - 60 * MIN, endMs: NOW - 30 * MIN, due: false }, NOW, limits), { kind: 'notRecorded' });
+    assert.deepEqual(
+      settleVerdict({ startMs: NOW - 60 * MIN, endMs: NOW - 29 * MIN, due: true }, NOW, limits),
+      { kind: 'pending', reason: 'awaitingAvailability' },
+    );
+    assert.deepEqual(
+      settleVerdict({ startMs: NOW - 60 * MIN, endMs: NOW - 30 * MIN, due: true }, NOW, limits),
+      { kind: 'ready' },
+    );
+    assert.deepEqual(
+      settleVerdict({ startMs: NOW - 60 * MIN, endMs: NOW - 30 * MIN, due: false }, NOW, limits),
+      { kind: 'notRecorded' },
+    );
   });
   it('maps every fileState, and never takes an unknown state as "no recording"', () => {
     assert.equal(recordingAction({ media: 'audio', fileState: 'AVAILABLE' }), 'download');
@@ -33,9 +50,26 @@ describe('settle rules', () => {
     assert.equal(recordingAction({ media: 'screen', fileState: 'AVAILABLE' }), 'skipNonAudio');
   });
   it('names archive files by codec, and by Content-Type for ORIGINAL', () => {
-    assert.deepEqual(['WAV', 'WAV_ULAW', 'WEBM', 'OGG_VORBIS', 'OGG_OPUS', 'MP3'].map((c) => mediaExtension(c, 'x/y')), ['wav', 'wav', 'webm', 'ogg', 'opus', 'mp3']);
-    const original = ['audio/ogg', 'audio/opus', 'audio/wav', 'audio/x-wav', 'audio/wave', 'audio/mpeg', 'audio/webm', 'AUDIO/OGG; codecs=opus', 'application/octet-stream', undefined];
-    assert.deepEqual(original.map((t) => mediaExtension('ORIGINAL', t)), ['ogg', 'opus', 'wav', 'wav', 'wav', 'mp3', 'webm', 'ogg', 'bin', 'bin']);
+    assert.deepEqual(
+      ['WAV', 'WAV_ULAW', 'WEBM', 'OGG_VORBIS', 'OGG_OPUS', 'MP3'].map((c) => mediaExtension(c, 'x/y')),
+      ['wav', 'wav', 'webm', 'ogg', 'opus', 'mp3'],
+    );
+    const original = [
+      'audio/ogg',
+      'audio/opus',
+      'audio/wav',
+      'audio/x-wav',
+      'audio/wave',
+      'audio/mpeg',
+      'audio/webm',
+      'AUDIO/OGG; codecs=opus',
+      'application/octet-stream',
+      undefined,
+    ];
+    assert.deepEqual(
+      original.map((t) => mediaExtension('ORIGINAL', t)),
+      ['ogg', 'opus', 'wav', 'wav', 'wav', 'mp3', 'webm', 'ogg', 'bin', 'bin'],
+    );
   });
 });
 
@@ -75,11 +109,21 @@ describe('durable prefix', () => {
     p.settled('never-listed'); // settling an unknown id changes nothing
     p.settled(id(3));
     p.settled(id(5));
-    assert.deepEqual(p.advance({ startMs: 10_000, conversationId: '' }), { startMs: 1000, conversationId: id(1) });
+    assert.deepEqual(p.advance({ startMs: 10_000, conversationId: '' }), {
+      startMs: 1000,
+      conversationId: id(1),
+    });
     p.settled(id(2));
-    assert.deepEqual(p.advance({ startMs: 10_000, conversationId: '' }), { startMs: 3000, conversationId: id(3) });
+    assert.deepEqual(p.advance({ startMs: 10_000, conversationId: '' }), {
+      startMs: 3000,
+      conversationId: id(3),
+    });
     p.settled(id(4));
-    assert.deepEqual(p.advance({ startMs: 10_000, conversationId: '' }), { startMs: 10_000, conversationId: '' }, 'then to the listed bound with an empty id');
+    assert.deepEqual(
+      p.advance({ startMs: 10_000, conversationId: '' }),
+      { startMs: 10_000, conversationId: '' },
+      'then to the listed bound with an empty id',
+    );
   });
   it('never passes the newest start received so far (equal starts may straddle pages)', () => {
     const p = new DurablePrefix({ startMs: 0, conversationId: '' });
@@ -90,7 +134,11 @@ describe('durable prefix', () => {
     assert.deepEqual(p.advance(completeBefore(2000)), { startMs: 2000, conversationId: '' });
     // Next page: a conversation with the same start and a smaller id.
     p.listed({ startMs: 2000, conversationId: id(3) });
-    assert.deepEqual(p.advance(completeBefore(2000)), { startMs: 2000, conversationId: '' }, 'cursor did not skip id(3)');
+    assert.deepEqual(
+      p.advance(completeBefore(2000)),
+      { startMs: 2000, conversationId: '' },
+      'cursor did not skip id(3)',
+    );
     p.settled(id(3));
     assert.deepEqual(p.advance({ startMs: 5000, conversationId: '' }), { startMs: 5000, conversationId: '' });
   });

@@ -20,7 +20,11 @@ export interface CommandContext {
   now(): number;
 }
 
-export function makeContext(output: Output, globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): CommandContext {
+export function makeContext(
+  output: Output,
+  globals: GlobalOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): CommandContext {
   return { output, configPath: resolveConfigPath(globals.config, env), env, now: () => Date.now() };
 }
 
@@ -30,8 +34,15 @@ export interface Loaded {
 }
 
 /** Loads the whole configuration (commands that take no lock). */
-export function loadForCommand(ctx: CommandContext, options: { requireSecret?: boolean; overrides?: ConfigOverrides } = {}): Loaded {
-  const config = loadConfig(ctx.configPath, { env: ctx.env, requireSecret: options.requireSecret ?? false, overrides: options.overrides ?? {} });
+export function loadForCommand(
+  ctx: CommandContext,
+  options: { requireSecret?: boolean; overrides?: ConfigOverrides } = {},
+): Loaded {
+  const config = loadConfig(ctx.configPath, {
+    env: ctx.env,
+    requireSecret: options.requireSecret ?? false,
+    overrides: options.overrides ?? {},
+  });
   return { config, paths: statePaths(config.stateDir, config.policyId, config.importSourceId) };
 }
 

@@ -14,7 +14,10 @@ import { VERSION } from './version.js';
 
 /** Runs the command line given (without `node` and the script) and returns the exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const state: { output: Output; exitCode: number } = { output: outputFromArgv(argv, env), exitCode: ExitCode.ok };
+  const state: { output: Output; exitCode: number } = {
+    output: outputFromArgv(argv, env),
+    exitCode: ExitCode.ok,
+  };
   const program = buildProgram(async (globals, action) => {
     state.output = outputFrom(globals, env);
     state.exitCode = await action(makeContext(state.output, globals, env));
@@ -27,15 +30,23 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 }
 
-export type Runner = (globals: GlobalOptions, action: (ctx: CommandContext) => Promise<number>) => Promise<void>;
+export type Runner = (
+  globals: GlobalOptions,
+  action: (ctx: CommandContext) => Promise<number>,
+) => Promise<void>;
 
 /** Builds the commander program; `run` wraps every action so globals and errors are handled once. */
 export function buildProgram(run: Runner): Command {
   const program = new Command('genesys-ingest')
-    .description('Copy call recordings from Genesys Cloud CX into an archive you own, with a CDR (metadata XML) per recording.')
+    .description(
+      'Copy call recordings from Genesys Cloud CX into an archive you own, with a CDR (metadata XML) per recording.',
+    )
     .version(VERSION, '--version', 'print the version and exit')
     .helpOption('-h, --help', 'show help and exit')
-    .option('--config <file>', 'configuration file (default: env GENESYS_INGEST_CONFIG, else ./genesys-ingest.json)')
+    .option(
+      '--config <file>',
+      'configuration file (default: env GENESYS_INGEST_CONFIG, else ./genesys-ingest.json)',
+    )
     .option('--json', 'print one JSON document on stdout and nothing else there')
     .option('--quiet', 'print only warnings, errors and the result')
     .option('--verbose', 'print more detail on stderr')
@@ -55,7 +66,10 @@ export function buildProgram(run: Runner): Command {
 }
 
 function propagateSettings(command: Command): void {
-  command.exitOverride().showHelpAfterError('(add --help for usage)').configureHelp({ showGlobalOptions: true });
+  command
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .configureHelp({ showGlobalOptions: true });
   for (const sub of command.commands) propagateSettings(sub);
 }
 
@@ -76,13 +90,21 @@ function outputFrom(globals: GlobalOptions, env: NodeJS.ProcessEnv): Output {
     json,
     quiet: globals.quiet === true,
     verbose: globals.verbose === true,
-    color: globals.color !== false && !json && (env.NO_COLOR ?? '') === '' && env.FORCE_COLOR !== '0' && process.stderr.isTTY === true,
+    color:
+      globals.color !== false &&
+      !json &&
+      (env.NO_COLOR ?? '') === '' &&
+      env.FORCE_COLOR !== '0' &&
+      process.stderr.isTTY === true,
   });
 }
 
 /** Before commander has parsed anything, errors still need to know whether --json was asked for. */
 function outputFromArgv(argv: string[], env: NodeJS.ProcessEnv): Output {
-  return outputFrom({ json: argv.includes('--json'), quiet: argv.includes('--quiet'), color: !argv.includes('--no-color') }, env);
+  return outputFrom(
+    { json: argv.includes('--json'), quiet: argv.includes('--quiet'), color: !argv.includes('--no-color') },
+    env,
+  );
 }
 
 function reportError(error: unknown, output: Output): number {
@@ -95,7 +117,8 @@ function reportError(error: unknown, output: Output): number {
   if (wrapped instanceof IngestError) {
     output.error(wrapped.message);
     if (wrapped.hint !== undefined) output.info(`hint: ${wrapped.hint}`);
-    if (wrapped.cause !== undefined) output.debug(`cause: ${String((wrapped.cause as Error).message ?? wrapped.cause)}`);
+    if (wrapped.cause !== undefined)
+      output.debug(`cause: ${String((wrapped.cause as Error).message ?? wrapped.cause)}`);
     return errorDocument(output, wrapped.exitCode, wrapped.code, wrapped.message);
   }
   const err = error as Error;

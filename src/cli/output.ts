@@ -34,7 +34,12 @@ export class Output {
 
   /** Whether human output goes to a terminal (tables, spinners) or to a pipe/log (plain lines). */
   get interactive(): boolean {
-    return !this.json && this.humanStream.isTTY === true && process.env.CI === undefined && process.env.TERM !== 'dumb';
+    return (
+      !this.json &&
+      this.humanStream.isTTY === true &&
+      process.env.CI === undefined &&
+      process.env.TERM !== 'dumb'
+    );
   }
 
   /** Human results go to stdout, unless stdout is reserved for the JSON document. */
@@ -93,6 +98,10 @@ export async function renderTable(output: Output, head: string[], rows: string[]
     return table.toString();
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }

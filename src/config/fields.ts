@@ -52,9 +52,11 @@ export class FieldReader {
       if (options.fallback === undefined) this.fail(key, 'is required');
       return options.fallback;
     }
-    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail(key, `must be a whole number, not ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      this.fail(key, `must be a whole number, not ${JSON.stringify(v)}`);
     if (v < options.min) this.fail(key, `must be at least ${options.min}; got ${v}`);
-    if (options.max !== undefined && v > options.max) this.fail(key, `must be at most ${options.max}; got ${v}`);
+    if (options.max !== undefined && v > options.max)
+      this.fail(key, `must be at most ${options.max}; got ${v}`);
     return v;
   }
 
@@ -84,15 +86,22 @@ export class FieldReader {
       this.fail(key, `must be an absolute URL such as https://api.mypurecloud.ie; got ${JSON.stringify(v)}`);
     }
     const schemes = allowHttp ? ['https:', 'http:'] : ['https:'];
-    if (!schemes.includes(parsed.protocol)) this.fail(key, `must use ${allowHttp ? 'http or https' : 'https'}; got ${parsed.protocol.replace(':', '')}`);
-    if (parsed.username !== '' || parsed.password !== '') this.fail(key, 'must not carry a user name or password');
-    if (!allowHttp && (parsed.search !== '' || parsed.hash !== '')) this.fail(key, 'must not carry a query or fragment');
+    if (!schemes.includes(parsed.protocol))
+      this.fail(
+        key,
+        `must use ${allowHttp ? 'http or https' : 'https'}; got ${parsed.protocol.replace(':', '')}`,
+      );
+    if (parsed.username !== '' || parsed.password !== '')
+      this.fail(key, 'must not carry a user name or password');
+    if (!allowHttp && (parsed.search !== '' || parsed.hash !== ''))
+      this.fail(key, 'must not carry a query or fragment');
     return v.replace(/\/+$/, '');
   }
 
   timezone(key: string): string {
     const v = this.string(key, true);
-    if (!IANAZone.isValidZone(v)) this.fail(key, `must be an IANA time zone such as Europe/Dublin; got ${JSON.stringify(v)}`);
+    if (!IANAZone.isValidZone(v))
+      this.fail(key, `must be an IANA time zone such as Europe/Dublin; got ${JSON.stringify(v)}`);
     return v;
   }
 
@@ -100,7 +109,8 @@ export class FieldReader {
   instant(key: string, zone: string): number {
     const v = this.string(key, true);
     const parsed = parseIsoInZone(v, zone);
-    if (parsed === undefined) this.fail(key, `must be an ISO-8601 time such as 2024-05-01T00:00:00Z; got ${JSON.stringify(v)}`);
+    if (parsed === undefined)
+      this.fail(key, `must be an ISO-8601 time such as 2024-05-01T00:00:00Z; got ${JSON.stringify(v)}`);
     return parsed;
   }
 
@@ -115,7 +125,10 @@ export class FieldReader {
     for (const key of Object.keys(this.raw)) {
       if (!known.includes(key)) {
         const close = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
-        this.fail(key, `is not a known key${close === undefined ? '' : ` (did you mean "${this.prefix}${close}"?)`}`);
+        this.fail(
+          key,
+          `is not a known key${close === undefined ? '' : ` (did you mean "${this.prefix}${close}"?)`}`,
+        );
       }
     }
   }

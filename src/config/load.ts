@@ -12,11 +12,34 @@ import { FieldReader } from './fields.js';
 import { CODECS, type Config, type ConfigOverrides, type ProxyConfig, type TlsConfig } from './types.js';
 
 const TOP_KEYS = [
-  'name', 'policyId', 'importSourceId', 'clientId', 'clientSecret', 'clientSecretFile', 'authUrl', 'apiUrl',
-  'tls', 'proxy', 'codec', 'timezone', 'recordingStartTimestamp', 'maxRecordingLengthMinutes',
-  'availabilityDelayMinutes', 'userCacheLifetimeMinutes', 'deleteAfterIngest', 'deleteGraceHours', 'stateDir',
-  'archiveDir', 'retryBatchSize', 'retryMaxAgeDays', 'maxRunMinutes', 'concurrency', 'minFreeDiskMb',
-  'maxLagMinutes', 'reconcileAfterHours', 'healthcheckUrl',
+  'name',
+  'policyId',
+  'importSourceId',
+  'clientId',
+  'clientSecret',
+  'clientSecretFile',
+  'authUrl',
+  'apiUrl',
+  'tls',
+  'proxy',
+  'codec',
+  'timezone',
+  'recordingStartTimestamp',
+  'maxRecordingLengthMinutes',
+  'availabilityDelayMinutes',
+  'userCacheLifetimeMinutes',
+  'deleteAfterIngest',
+  'deleteGraceHours',
+  'stateDir',
+  'archiveDir',
+  'retryBatchSize',
+  'retryMaxAgeDays',
+  'maxRunMinutes',
+  'concurrency',
+  'minFreeDiskMb',
+  'maxLagMinutes',
+  'reconcileAfterHours',
+  'healthcheckUrl',
 ] as const;
 const TLS_KEYS = ['certFile', 'keyFile', 'keyPassword', 'thumbprint', 'trustList'] as const;
 const PROXY_KEYS = ['host', 'port', 'username', 'password'] as const;
@@ -25,7 +48,11 @@ export const DEFAULT_CONFIG_FILE = 'genesys-ingest.json';
 
 /** Which file to read: `--config`, else env `GENESYS_INGEST_CONFIG`, else `./genesys-ingest.json`. */
 export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const chosen = flag ?? (env.GENESYS_INGEST_CONFIG !== undefined && env.GENESYS_INGEST_CONFIG !== '' ? env.GENESYS_INGEST_CONFIG : DEFAULT_CONFIG_FILE);
+  const chosen =
+    flag ??
+    (env.GENESYS_INGEST_CONFIG !== undefined && env.GENESYS_INGEST_CONFIG !== ''
+      ? env.GENESYS_INGEST_CONFIG
+      : DEFAULT_CONFIG_FILE);
   return path.resolve(chosen);
 }
 
@@ -37,7 +64,10 @@ export function readConfigObject(file: string): Record<string, unknown> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`;
-    throw new ConfigError(`${file}: the configuration file ${why}; give one with --config or GENESYS_INGEST_CONFIG`, { cause: error });
+    throw new ConfigError(
+      `${file}: the configuration file ${why}; give one with --config or GENESYS_INGEST_CONFIG`,
+      { cause: error },
+    );
   }
   let value: unknown;
   try {
@@ -86,7 +116,8 @@ export function loadConfig(file: string, options: LoadOptions = {}): Config {
   const r = new FieldReader(file, raw);
   r.rejectUnknown(TOP_KEYS);
   const dir = path.dirname(file);
-  const resolvePath = (p: string | undefined): string | undefined => (p === undefined ? undefined : path.resolve(dir, p));
+  const resolvePath = (p: string | undefined): string | undefined =>
+    p === undefined ? undefined : path.resolve(dir, p);
   const envValue = (name: string): string | undefined => {
     const v = env[name];
     return v === undefined || v === '' ? undefined : v;
@@ -95,7 +126,12 @@ export function loadConfig(file: string, options: LoadOptions = {}): Config {
   const timezone = r.timezone('timezone');
   const idRule = '1 to 64 of A-Z a-z 0-9 _ -';
   const clientId = envValue('GENESYS_CLIENT_ID') ?? r.string('clientId', true);
-  const clientSecret = readClientSecret(r, envValue('GENESYS_CLIENT_SECRET'), resolvePath(r.string('clientSecretFile')), options.requireSecret ?? false);
+  const clientSecret = readClientSecret(
+    r,
+    envValue('GENESYS_CLIENT_SECRET'),
+    resolvePath(r.string('clientSecretFile')),
+    options.requireSecret ?? false,
+  );
 
   const overrides = options.overrides ?? {};
   const config: Config = {
@@ -112,8 +148,10 @@ export function loadConfig(file: string, options: LoadOptions = {}): Config {
     codec: r.oneOf('codec', CODECS),
     timezone,
     recordingStartTimestamp: r.instant('recordingStartTimestamp', timezone),
-    maxRecordingLengthMinutes: overrides.maxRecordingLengthMinutes ?? r.integer('maxRecordingLengthMinutes', { min: 1 }),
-    availabilityDelayMinutes: overrides.availabilityDelayMinutes ?? r.integer('availabilityDelayMinutes', { min: 0 }),
+    maxRecordingLengthMinutes:
+      overrides.maxRecordingLengthMinutes ?? r.integer('maxRecordingLengthMinutes', { min: 1 }),
+    availabilityDelayMinutes:
+      overrides.availabilityDelayMinutes ?? r.integer('availabilityDelayMinutes', { min: 0 }),
     userCacheLifetimeMinutes: r.integer('userCacheLifetimeMinutes', { min: 0 }),
     deleteAfterIngest: r.boolean('deleteAfterIngest', false),
     deleteGraceHours: r.integer('deleteGraceHours', { min: 0, fallback: 24 }),
@@ -128,28 +166,47 @@ export function loadConfig(file: string, options: LoadOptions = {}): Config {
     reconcileAfterHours: r.integer('reconcileAfterHours', { min: 0, fallback: 72 }),
     healthcheckUrl: r.url('healthcheckUrl', false, true),
   };
-  if (config.stateDir === config.archiveDir) r.fail('archiveDir', 'must not be the same folder as "stateDir"');
+  if (config.stateDir === config.archiveDir)
+    r.fail('archiveDir', 'must not be the same folder as "stateDir"');
   return deepFreeze(config);
 }
 
-function readClientSecret(r: FieldReader, fromEnv: string | undefined, secretFile: string | undefined, required: boolean): string | undefined {
+function readClientSecret(
+  r: FieldReader,
+  fromEnv: string | undefined,
+  secretFile: string | undefined,
+  required: boolean,
+): string | undefined {
   let secret = fromEnv ?? r.string('clientSecret');
   if (secret === undefined && secretFile !== undefined) {
     try {
-      secret = readFileSync(secretFile, 'utf8').replace(/^\uFEFF/, '').trim();
+      secret = readFileSync(secretFile, 'utf8')
+        .replace(/^\uFEFF/, '')
+        .trim();
     } catch (error) {
-      if (required) r.fail('clientSecretFile', `cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'} (${secretFile})`);
+      if (required)
+        r.fail(
+          'clientSecretFile',
+          `cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'} (${secretFile})`,
+        );
     }
     if (secret === '') secret = undefined;
   }
   if (secret === undefined && required) {
-    r.fail('clientSecret', 'is required: set it, "clientSecretFile", or the environment variable GENESYS_CLIENT_SECRET');
+    r.fail(
+      'clientSecret',
+      'is required: set it, "clientSecretFile", or the environment variable GENESYS_CLIENT_SECRET',
+    );
   }
   if (secret !== undefined) registerSecret(secret);
   return secret;
 }
 
-function readTls(r: FieldReader, envPassword: string | undefined, resolvePath: (p: string | undefined) => string | undefined): TlsConfig {
+function readTls(
+  r: FieldReader,
+  envPassword: string | undefined,
+  resolvePath: (p: string | undefined) => string | undefined,
+): TlsConfig {
   const t = r.nested('tls');
   if (t === undefined) return envPassword === undefined ? {} : { keyPassword: registerSecret(envPassword) };
   t.rejectUnknown(TLS_KEYS);
@@ -171,7 +228,8 @@ function readTls(r: FieldReader, envPassword: string | undefined, resolvePath: (
     if (!/^[0-9a-f]+$/.test(hex) || (hex.length !== 40 && hex.length !== 64)) {
       t.fail('thumbprint', 'must be a SHA-1 (40 hex digits) or SHA-256 (64 hex digits) fingerprint');
     }
-    if (certFile === undefined) t.fail('thumbprint', 'needs "tls.certFile": it is checked against the loaded client certificate');
+    if (certFile === undefined)
+      t.fail('thumbprint', 'needs "tls.certFile": it is checked against the loaded client certificate');
     tls.thumbprint = hex;
   }
   return tls;
@@ -182,7 +240,11 @@ function readProxy(r: FieldReader, envPassword: string | undefined): ProxyConfig
   if (p === undefined) return undefined;
   p.rejectUnknown(PROXY_KEYS);
   const host = p.string('host', true);
-  if (/[/@\s]/.test(host) || host.includes('://')) p.fail('host', `must be a host name or IP address only (no scheme, path or credentials); got ${JSON.stringify(host)}`);
+  if (/[/@\s]/.test(host) || host.includes('://'))
+    p.fail(
+      'host',
+      `must be a host name or IP address only (no scheme, path or credentials); got ${JSON.stringify(host)}`,
+    );
   const port = p.integer('port', { min: 1, max: 65_535 });
   const username = p.string('username');
   const password = envPassword ?? p.string('password');
@@ -195,7 +257,10 @@ function readProxy(r: FieldReader, envPassword: string | undefined): ProxyConfig
 
 /** The configuration as it may be shown: every secret replaced by a marker. */
 export function redactedConfig(config: Config): Record<string, unknown> {
-  const shown = JSON.parse(JSON.stringify(config)) as Record<string, unknown> & { tls: Record<string, unknown>; proxy?: Record<string, unknown> };
+  const shown = JSON.parse(JSON.stringify(config)) as Record<string, unknown> & {
+    tls: Record<string, unknown>;
+    proxy?: Record<string, unknown>;
+  };
   if (shown.clientSecret !== undefined) shown.clientSecret = '[redacted]';
   if (shown.tls.keyPassword !== undefined) shown.tls.keyPassword = '[redacted]';
   if (shown.proxy?.password !== undefined) shown.proxy.password = '[redacted]';

@@ -6,7 +6,13 @@ import type { Config } from '../config/types.js';
 import { parseIsoInZone } from '../config/fields.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../state/atomic.js';
-import { formatCursorLine, parseCursorTimestamp, readCursor, writeCursor, type CursorState } from '../state/cursor-file.js';
+import {
+  formatCursorLine,
+  parseCursorTimestamp,
+  readCursor,
+  writeCursor,
+  type CursorState,
+} from '../state/cursor-file.js';
 import type { StatePaths } from '../state/paths.js';
 import type { Position } from '../state/position.js';
 import { isGenesysId } from '../util/ids.js';
@@ -52,12 +58,15 @@ export async function cursorGet(ctx: CommandContext): Promise<number> {
   const now = ctx.now();
   const state = await readCursor(paths, config.recordingStartTimestamp, now);
   if (state.kind === 'file' && state.parsed.ignoredId !== undefined) {
-    ctx.output.warn(`the cursor's id ${JSON.stringify(state.parsed.ignoredId)} is not a Genesys conversation id; it is read as empty`);
+    ctx.output.warn(
+      `the cursor's id ${JSON.stringify(state.parsed.ignoredId)} is not a Genesys conversation id; it is read as empty`,
+    );
   }
   const v = view(positionOf(state), config, paths, now);
   ctx.output.document(v);
   ctx.output.result(describe(v).join('\n'));
-  if (state.kind === 'initial') ctx.output.info('(no cursor file yet: the first run starts at recordingStartTimestamp)');
+  if (state.kind === 'initial')
+    ctx.output.info('(no cursor file yet: the first run starts at recordingStartTimestamp)');
   return ExitCode.ok;
 }
 
@@ -75,7 +84,11 @@ export function parseCursorTime(text: string, timezone: string): number {
   return iso;
 }
 
-export async function cursorSet(ctx: CommandContext, time: string, conversationId: string | undefined): Promise<number> {
+export async function cursorSet(
+  ctx: CommandContext,
+  time: string,
+  conversationId: string | undefined,
+): Promise<number> {
   return withLock(ctx, 'cursor set', async ({ config, paths }, lock) => {
     const now = ctx.now();
     const startMs = parseCursorTime(time, config.timezone);
@@ -87,7 +100,10 @@ export async function cursorSet(ctx: CommandContext, time: string, conversationI
       );
     }
     if (conversationId !== undefined && conversationId !== '' && !isGenesysId(conversationId)) {
-      throw new UsageError('cursor.badId', `--conversation-id ${JSON.stringify(conversationId)} is not a Genesys conversation id (a UUID); nothing was changed`);
+      throw new UsageError(
+        'cursor.badId',
+        `--conversation-id ${JSON.stringify(conversationId)} is not a Genesys conversation id (a UUID); nothing was changed`,
+      );
     }
     const next: Position = { startMs, conversationId: (conversationId ?? '').toLowerCase() };
 
@@ -110,12 +126,18 @@ export async function cursorSet(ctx: CommandContext, time: string, conversationI
     const previousView = previous === undefined ? null : view(previous, config, paths, now);
     const currentView = view(next, config, paths, now);
     ctx.output.document({ previous: previousView, current: currentView });
-    const oldLine = previous !== undefined ? formatCursorLine(previous) : previousBytes !== undefined ? '(unreadable)' : '(none)';
+    const oldLine =
+      previous !== undefined
+        ? formatCursorLine(previous)
+        : previousBytes !== undefined
+          ? '(unreadable)'
+          : '(none)';
     ctx.output.result(`${oldLine} → ${formatCursorLine(next)}`);
     if (startMs < config.recordingStartTimestamp) {
-      ctx.output.warn(`the new cursor is earlier than recordingStartTimestamp (${isoUtc(config.recordingStartTimestamp)})`);
+      ctx.output.warn(
+        `the new cursor is earlier than recordingStartTimestamp (${isoUtc(config.recordingStartTimestamp)})`,
+      );
     }
     return ExitCode.ok;
   });
 }
-

@@ -43,29 +43,50 @@ export async function retryList(ctx: CommandContext): Promise<number> {
       e.lastFailedAt ?? '-',
       (e.lastError ?? '').slice(0, 60),
     ]);
-    ctx.output.result(await renderTable(ctx.output, ['entry', 'attempts', 'first failed', 'last failed', 'last error'], rows));
+    ctx.output.result(
+      await renderTable(ctx.output, ['entry', 'attempts', 'first failed', 'last failed', 'last error'], rows),
+    );
     ctx.output.result(`${ordered.length} entr${ordered.length === 1 ? 'y' : 'ies'} in ${paths.retryDir}`);
   }
-  if (stats.dead > 0) ctx.output.info(`${stats.dead} entr${stats.dead === 1 ? 'y' : 'ies'} in dead/ (older than retryMaxAgeDays); 'retry add' a dead file to bring it back`);
+  if (stats.dead > 0)
+    ctx.output.info(
+      `${stats.dead} entr${stats.dead === 1 ? 'y' : 'ies'} in dead/ (older than retryMaxAgeDays); 'retry add' a dead file to bring it back`,
+    );
   for (const bad of listing.invalid) {
-    ctx.output.warn(`${bad.file} is not a valid retry entry (${bad.reason}); the next run moves it to rejected/`);
+    ctx.output.warn(
+      `${bad.file} is not a valid retry entry (${bad.reason}); the next run moves it to rejected/`,
+    );
   }
   return ExitCode.ok;
 }
 
-export async function retryAdd(ctx: CommandContext, files: string[], conversation: string | undefined, recording: string | undefined): Promise<number> {
+export async function retryAdd(
+  ctx: CommandContext,
+  files: string[],
+  conversation: string | undefined,
+  recording: string | undefined,
+): Promise<number> {
   if (recording !== undefined && conversation === undefined) {
     throw new UsageError('retry.usage', '--recording needs --conversation; nothing was changed');
   }
   if (conversation !== undefined && files.length > 0) {
-    throw new UsageError('retry.usage', 'give either CDR files or --conversation, not both; nothing was changed');
+    throw new UsageError(
+      'retry.usage',
+      'give either CDR files or --conversation, not both; nothing was changed',
+    );
   }
   if (conversation === undefined && files.length === 0) {
-    throw new UsageError('retry.usage', 'give one or more CDR XML files, or --conversation ID [--recording ID]; nothing was changed');
+    throw new UsageError(
+      'retry.usage',
+      'give one or more CDR XML files, or --conversation ID [--recording ID]; nothing was changed',
+    );
   }
   return withLock(ctx, 'retry add', async ({ paths }, lock) => {
     await lock.assertHeld();
-    const added = conversation !== undefined ? [await addRetryForConversation(paths, conversation, recording)] : await addRetryFiles(paths, files);
+    const added =
+      conversation !== undefined
+        ? [await addRetryForConversation(paths, conversation, recording)]
+        : await addRetryFiles(paths, files);
     ctx.output.document({ added });
     for (const name of added) ctx.output.result(`added ${name}`);
     return ExitCode.ok;
@@ -73,8 +94,13 @@ export async function retryAdd(ctx: CommandContext, files: string[], conversatio
 }
 
 export async function retryRemove(ctx: CommandContext, names: string[], all: boolean): Promise<number> {
-  if (all && names.length > 0) throw new UsageError('retry.usage', 'give either names or --all, not both; nothing was changed');
-  if (!all && names.length === 0) throw new UsageError('retry.usage', 'give entry file names or conversation ids, or --all; nothing was changed');
+  if (all && names.length > 0)
+    throw new UsageError('retry.usage', 'give either names or --all, not both; nothing was changed');
+  if (!all && names.length === 0)
+    throw new UsageError(
+      'retry.usage',
+      'give entry file names or conversation ids, or --all; nothing was changed',
+    );
   return withLock(ctx, 'retry remove', async ({ paths }, lock) => {
     await lock.assertHeld();
     const removed = await removeRetryEntries(paths, all ? 'all' : names);

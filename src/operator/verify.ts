@@ -15,7 +15,10 @@ export async function verify(ctx: CommandContext, options: VerifyOptions): Promi
     throw new UsageError('notAvailable', "'verify --archive' is not available yet in this version");
   }
   if (!options.offline) {
-    throw new UsageError('notAvailable', "online checks are not available yet in this version; use 'verify --offline'");
+    throw new UsageError(
+      'notAvailable',
+      "online checks are not available yet in this version; use 'verify --offline'",
+    );
   }
   const { config, paths } = loadForCommand(ctx, { requireSecret: !options.offline });
   const checks: Check[] = await offlineChecks(config, paths, ctx.now());
@@ -26,7 +29,11 @@ function report(ctx: CommandContext, checks: Check[]): number {
   const ok = checks.every((c) => c.ok);
   ctx.output.document({ ok, checks });
   for (const check of checks) {
-    const mark = check.ok ? (check.detail.startsWith('warning:') ? ctx.output.paint('WARN', 33) : ctx.output.paint('PASS', 32)) : ctx.output.paint('FAIL', 31);
+    const mark = check.ok
+      ? check.detail.startsWith('warning:')
+        ? ctx.output.paint('WARN', 33)
+        : ctx.output.paint('PASS', 32)
+      : ctx.output.paint('FAIL', 31);
     ctx.output.result(`${mark}  ${check.name}: ${check.detail}`);
     if (check.hint !== undefined) ctx.output.result(`      hint: ${check.hint}`);
   }

@@ -26,9 +26,12 @@ export type Verdict =
 
 export function settleVerdict(conv: ConversationFacts, nowMs: number, limits: SettleLimits): Verdict {
   if (conv.endMs === undefined) {
-    return nowMs - conv.startMs > limits.maxRecordingLengthMinutes * 60_000 ? { kind: 'overMaxLength' } : { kind: 'pending', reason: 'inProgress' };
+    return nowMs - conv.startMs > limits.maxRecordingLengthMinutes * 60_000
+      ? { kind: 'overMaxLength' }
+      : { kind: 'pending', reason: 'inProgress' };
   }
-  if (nowMs - conv.endMs < limits.availabilityDelayMinutes * 60_000) return { kind: 'pending', reason: 'awaitingAvailability' };
+  if (nowMs - conv.endMs < limits.availabilityDelayMinutes * 60_000)
+    return { kind: 'pending', reason: 'awaitingAvailability' };
   return conv.due ? { kind: 'ready' } : { kind: 'notRecorded' };
 }
 
@@ -45,7 +48,10 @@ export type RecordingAction =
   /** Not audio (screen etc.): counted in skippedNonAudio, never deleted. */
   | 'skipNonAudio';
 
-export function recordingAction(rec: { media?: string | undefined; fileState?: string | undefined }): RecordingAction {
+export function recordingAction(rec: {
+  media?: string | undefined;
+  fileState?: string | undefined;
+}): RecordingAction {
   if (rec.media !== undefined && rec.media !== 'audio') return 'skipNonAudio';
   switch (rec.fileState) {
     case 'AVAILABLE':

@@ -25,7 +25,13 @@ export async function fsyncDir(dir: string): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // Windows and some network shares cannot open or fsync a folder: the step is skipped there.
-    if (code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL' || code === 'ENOTSUP' || code === 'EBADF') {
+    if (
+      code === 'EISDIR' ||
+      code === 'EPERM' ||
+      code === 'EINVAL' ||
+      code === 'ENOTSUP' ||
+      code === 'EBADF'
+    ) {
       dirSyncSupport.unsupported = true;
       return;
     }
@@ -45,10 +51,12 @@ export async function ensureDir(dir: string): Promise<string[]> {
   for (;;) {
     try {
       const stat = await fs.stat(current);
-      if (!stat.isDirectory()) throw asStorageError(Object.assign(new Error('not a folder'), { code: 'ENOTDIR' }), current);
+      if (!stat.isDirectory())
+        throw asStorageError(Object.assign(new Error('not a folder'), { code: 'ENOTDIR' }), current);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw asStorageError(error, `cannot use folder ${current}`);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw asStorageError(error, `cannot use folder ${current}`);
       missing.unshift(current);
       const parent = path.dirname(current);
       if (parent === current) break;
@@ -59,7 +67,8 @@ export async function ensureDir(dir: string): Promise<string[]> {
     try {
       await fs.mkdir(folder, { mode: DIR_MODE });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw asStorageError(error, `cannot create folder ${folder}`);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw asStorageError(error, `cannot create folder ${folder}`);
     }
     await fs.chmod(folder, DIR_MODE).catch(() => undefined);
     await fsyncDir(path.dirname(folder));

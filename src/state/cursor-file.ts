@@ -9,7 +9,8 @@ import { writeFileAtomic } from './atomic.js';
 import type { StatePaths } from './paths.js';
 import type { Position } from './position.js';
 
-export const CURSOR_FORMAT = '<conversationId>;yyyy.MM.dd HH:mm:ss.SSS  (UTC, e.g. 6f0c2a4e-1b1d-4c55-9a2b-0c3f2b1d9e77;2024.05.01 10:00:00.123 — the id may be empty)';
+export const CURSOR_FORMAT =
+  '<conversationId>;yyyy.MM.dd HH:mm:ss.SSS  (UTC, e.g. 6f0c2a4e-1b1d-4c55-9a2b-0c3f2b1d9e77;2024.05.01 10:00:00.123 — the id may be empty)';
 /** A cursor this far in the future cannot be right: it would skip conversations. */
 export const MAX_FUTURE_MS = 5 * 60_000;
 
@@ -32,11 +33,27 @@ export function formatCursorTimestamp(ms: number): string {
 export function parseCursorTimestamp(text: string): number | undefined {
   const m = timestampPattern.exec(text);
   if (m === null) return undefined;
-  const [year, month, day, hour, minute, second, milli] = m.slice(1).map(Number) as [number, number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second, milli] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const ms = Date.UTC(year, month - 1, day, hour, minute, second, milli);
   const d = new Date(ms);
   // Date.UTC rolls 2024.02.30 over into March; a rolled-over date is not the date written.
-  if (year < 1970 || d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
+  if (
+    year < 1970 ||
+    d.getUTCFullYear() !== year ||
+    d.getUTCMonth() !== month - 1 ||
+    d.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  ) {
     return undefined;
   }
   return ms;
@@ -55,7 +72,10 @@ export function parseCursorText(raw: string | Buffer, file: string, nowMs: numbe
   let text = typeof raw === 'string' ? raw : raw.toString('utf8');
   text = text.replace(/^\uFEFF/, '').replace(/\r?\n$/, '');
   const fail = (why: string): never => {
-    throw new StateFileError('cursor.unreadable', `${file}: cursor file ${why}; expected one line: ${CURSOR_FORMAT}`);
+    throw new StateFileError(
+      'cursor.unreadable',
+      `${file}: cursor file ${why}; expected one line: ${CURSOR_FORMAT}`,
+    );
   };
   if (text === '') fail('is empty');
   if (/[\r\n]/.test(text)) fail('has more than one line');
@@ -65,7 +85,8 @@ export function parseCursorText(raw: string | Buffer, file: string, nowMs: numbe
   const stamp = text.slice(sep + 1);
   const startMs = parseCursorTimestamp(stamp);
   if (startMs === undefined) fail(`has an invalid timestamp ${JSON.stringify(truncate(stamp))}`);
-  if (startMs! > nowMs + MAX_FUTURE_MS) fail(`has a timestamp in the future (${stamp} UTC), which would skip conversations`);
+  if (startMs! > nowMs + MAX_FUTURE_MS)
+    fail(`has a timestamp in the future (${stamp} UTC), which would skip conversations`);
   if (id !== '' && !isGenesysId(id)) {
     return { position: { startMs: startMs!, conversationId: '' }, ignoredId: truncate(id) };
   }
@@ -105,7 +126,11 @@ export async function readCursor(paths: StatePaths, startMs: number, nowMs: numb
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT') {
-      throw new StateFileError('cursor.unreadable', `${paths.cursorFile}: cursor file cannot be read (${code ?? 'error'})`, { cause: error });
+      throw new StateFileError(
+        'cursor.unreadable',
+        `${paths.cursorFile}: cursor file cannot be read (${code ?? 'error'})`,
+        { cause: error },
+      );
     }
     if (hasRunBefore(paths)) {
       throw new StateFileError(

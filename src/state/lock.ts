@@ -34,7 +34,8 @@ export interface LockOptions {
 export async function readLock(lockFile: string): Promise<LockInfo | undefined> {
   try {
     const parsed = JSON.parse(await fs.readFile(lockFile, 'utf8')) as Partial<LockInfo>;
-    if (typeof parsed.runId !== 'string' || typeof parsed.pid !== 'number' || typeof parsed.host !== 'string') return undefined;
+    if (typeof parsed.runId !== 'string' || typeof parsed.pid !== 'number' || typeof parsed.host !== 'string')
+      return undefined;
     return parsed as LockInfo;
   } catch {
     return undefined;
@@ -52,7 +53,12 @@ function processAlive(pid: number): boolean {
 }
 
 /** Why a held lock may be taken over, or undefined when it is live. */
-export async function staleReason(lockFile: string, info: LockInfo | undefined, nowMs: number, staleMs = STALE_MS): Promise<string | undefined> {
+export async function staleReason(
+  lockFile: string,
+  info: LockInfo | undefined,
+  nowMs: number,
+  staleMs = STALE_MS,
+): Promise<string | undefined> {
   if (info === undefined) {
     // Unparseable: a writer may be between create and write, so only its age can make it stale.
     const stat = await fs.stat(lockFile).catch(() => undefined);
@@ -60,8 +66,10 @@ export async function staleReason(lockFile: string, info: LockInfo | undefined, 
     return nowMs - stat.mtimeMs > staleMs ? 'unreadable and old' : undefined;
   }
   const beat = Date.parse(info.heartbeatAt);
-  if (!Number.isFinite(beat) || nowMs - beat > staleMs) return `heartbeat older than ${Math.round(staleMs / 1000)} s`;
-  if (info.host === os.hostname() && info.pid !== process.pid && !processAlive(info.pid)) return `process ${info.pid} is not running`;
+  if (!Number.isFinite(beat) || nowMs - beat > staleMs)
+    return `heartbeat older than ${Math.round(staleMs / 1000)} s`;
+  if (info.host === os.hostname() && info.pid !== process.pid && !processAlive(info.pid))
+    return `process ${info.pid} is not running`;
   return undefined;
 }
 
@@ -83,7 +91,14 @@ export class Lock {
     const now = options.now ?? Date.now;
     const createdDirs = await ensureDir(path.dirname(lockFile));
     const stamp = new Date(now()).toISOString();
-    const info: LockInfo = { pid: process.pid, host: os.hostname(), runId: randomUUID(), command: options.command, startedAt: stamp, heartbeatAt: stamp };
+    const info: LockInfo = {
+      pid: process.pid,
+      host: os.hostname(),
+      runId: randomUUID(),
+      command: options.command,
+      startedAt: stamp,
+      heartbeatAt: stamp,
+    };
     for (let attempt = 0; attempt < 3; attempt += 1) {
       if (await createExclusive(lockFile, info)) {
         const lock = new Lock(lockFile, info, now, createdDirs);
@@ -96,8 +111,13 @@ export class Lock {
       const holder = await readLock(lockFile);
       const stale = await staleReason(lockFile, holder, now(), options.staleMs);
       if (stale === undefined) {
-        const who = holder === undefined ? 'another process' : `${holder.command} (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt})`;
-        throw new LockedError(`another run holds the lock of this import source: ${who}; lock file ${lockFile}`);
+        const who =
+          holder === undefined
+            ? 'another process'
+            : `${holder.command} (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt})`;
+        throw new LockedError(
+          `another run holds the lock of this import source: ${who}; lock file ${lockFile}`,
+        );
       }
       await fs.rm(lockFile, { force: true });
     }
@@ -127,7 +147,9 @@ export class Lock {
     const current = await readLock(this.file);
     if (this.lost || current?.runId !== this.info.runId) {
       this.lost = true;
-      throw new LockedError(`the lock ${this.file} was taken by another process; stopping without writing more`);
+      throw new LockedError(
+        `the lock ${this.file} was taken by another process; stopping without writing more`,
+      );
     }
   }
 

@@ -12,7 +12,9 @@ export function pass(name: string, detail: string): Check {
 
 /** A passing check that still asks for the operator's attention. */
 export function warning(name: string, detail: string, hint?: string): Check {
-  return hint === undefined ? { name, ok: true, detail: `warning: ${detail}` } : { name, ok: true, detail: `warning: ${detail}`, hint };
+  return hint === undefined
+    ? { name, ok: true, detail: `warning: ${detail}` }
+    : { name, ok: true, detail: `warning: ${detail}`, hint };
 }
 
 export function fail(name: string, detail: string, hint?: string): Check {

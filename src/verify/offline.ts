@@ -29,12 +29,20 @@ async function folderCheck(name: string, folder: string): Promise<Check> {
   try {
     await fs.access(existing, constants.W_OK | constants.X_OK);
   } catch {
-    return fail(name, `${exists ? folder : `${existing} (where ${folder} would be created)`} is not writable by this user`, 'fix the folder permissions or choose another folder in the configuration');
+    return fail(
+      name,
+      `${exists ? folder : `${existing} (where ${folder} would be created)`} is not writable by this user`,
+      'fix the folder permissions or choose another folder in the configuration',
+    );
   }
   if (exists) {
     const mode = (await fs.stat(folder)).mode & 0o777;
     if (process.platform !== 'win32' && (mode & 0o022) !== 0) {
-      return warning(name, `${folder} is writable by group or others (mode ${mode.toString(8)})`, `run: chmod 700 ${folder}`);
+      return warning(
+        name,
+        `${folder} is writable by group or others (mode ${mode.toString(8)})`,
+        `run: chmod 700 ${folder}`,
+      );
     }
     return pass(name, `${folder} is writable`);
   }
@@ -47,11 +55,21 @@ async function diskCheck(config: Config): Promise<Check> {
     const stats = await fs.statfs(existing);
     const freeMb = Math.floor((stats.bavail * stats.bsize) / (1024 * 1024));
     if (freeMb < config.minFreeDiskMb) {
-      return fail('free disk', `${freeMb} MB free on the archive volume (${existing}); minFreeDiskMb is ${config.minFreeDiskMb}`, 'free space or move archiveDir: no download starts below minFreeDiskMb');
+      return fail(
+        'free disk',
+        `${freeMb} MB free on the archive volume (${existing}); minFreeDiskMb is ${config.minFreeDiskMb}`,
+        'free space or move archiveDir: no download starts below minFreeDiskMb',
+      );
     }
-    return pass('free disk', `${freeMb} MB free on the archive volume (minFreeDiskMb ${config.minFreeDiskMb})`);
+    return pass(
+      'free disk',
+      `${freeMb} MB free on the archive volume (minFreeDiskMb ${config.minFreeDiskMb})`,
+    );
   } catch (error) {
-    return warning('free disk', `cannot read free space of ${existing} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return warning(
+      'free disk',
+      `cannot read free space of ${existing} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }
 
@@ -70,29 +88,53 @@ async function fsyncCheck(config: Config): Promise<Check> {
     }
   }
   if (results.length > 0) {
-    return warning('folder fsync', `folders cannot be fsynced on ${results.join(', ')}; writes stay atomic but the newest rename may not survive a power loss`, 'keep stateDir on a local disk');
+    return warning(
+      'folder fsync',
+      `folders cannot be fsynced on ${results.join(', ')}; writes stay atomic but the newest rename may not survive a power loss`,
+      'keep stateDir on a local disk',
+    );
   }
   return pass('folder fsync', 'state and archive folders can be fsynced');
 }
 
 async function lockCheck(paths: StatePaths, nowMs: number): Promise<Check> {
   const info = await readLock(paths.lockFile);
-  const exists = await fs.stat(paths.lockFile).then(() => true, () => false);
+  const exists = await fs.stat(paths.lockFile).then(
+    () => true,
+    () => false,
+  );
   if (!exists) return pass('lock', 'free');
   const stale = await staleReason(paths.lockFile, info, nowMs);
-  if (stale !== undefined) return pass('lock', `a stale lock is present (${stale}); the next run takes it over`);
-  const who = info === undefined ? 'another process' : `${info.command} (pid ${info.pid} on ${info.host}, since ${info.startedAt})`;
-  return fail('lock', `held by ${who}`, 'wait for that run to finish; a run stops starting new work after maxRunMinutes');
+  if (stale !== undefined)
+    return pass('lock', `a stale lock is present (${stale}); the next run takes it over`);
+  const who =
+    info === undefined
+      ? 'another process'
+      : `${info.command} (pid ${info.pid} on ${info.host}, since ${info.startedAt})`;
+  return fail(
+    'lock',
+    `held by ${who}`,
+    'wait for that run to finish; a run stops starting new work after maxRunMinutes',
+  );
 }
 
 async function cursorCheck(config: Config, paths: StatePaths, nowMs: number): Promise<Check> {
   try {
     const state = await readCursor(paths, config.recordingStartTimestamp, nowMs);
-    if (state.kind === 'initial') return pass('cursor', 'no cursor yet: the first run starts at recordingStartTimestamp');
-    if (state.parsed.ignoredId !== undefined) return warning('cursor', `readable; its id ${JSON.stringify(state.parsed.ignoredId)} is not a Genesys id and is read as empty`);
+    if (state.kind === 'initial')
+      return pass('cursor', 'no cursor yet: the first run starts at recordingStartTimestamp');
+    if (state.parsed.ignoredId !== undefined)
+      return warning(
+        'cursor',
+        `readable; its id ${JSON.stringify(state.parsed.ignoredId)} is not a Genesys id and is read as empty`,
+      );
     return pass('cursor', `readable (${paths.cursorFile})`);
   } catch (error) {
-    return fail('cursor', (error as Error).message, `fix it with 'genesys-ingest cursor set TIME' (format ${CURSOR_FORMAT})`);
+    return fail(
+      'cursor',
+      (error as Error).message,
+      `fix it with 'genesys-ingest cursor set TIME' (format ${CURSOR_FORMAT})`,
+    );
   }
 }
 

@@ -84,7 +84,11 @@ export async function snapshotTree(root: string): Promise<Map<string, FileSnapsh
       } else {
         const data = await fs.readFile(full);
         const stat = await fs.stat(full);
-        out.set(rel, { mode: stat.mode & 0o777, size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
+        out.set(rel, {
+          mode: stat.mode & 0o777,
+          size: data.length,
+          sha256: createHash('sha256').update(data).digest('hex'),
+        });
       }
     }
   }

@@ -4,7 +4,9 @@ import type { GlobalOptions } from '../context.js';
 import type { Runner } from '../main.js';
 
 export function makeRetryCommand(run: Runner): Command {
-  const retry = new Command('retry').description('manage the retry buffer (CDR XML files of recordings whose ingest failed)');
+  const retry = new Command('retry').description(
+    'manage the retry buffer (CDR XML files of recordings whose ingest failed)',
+  );
   retry
     .command('list')
     .description('list the entries, least recently attempted first')
@@ -19,7 +21,9 @@ export function makeRetryCommand(run: Runner): Command {
     .option('--recording <id>', 'with --conversation: only this recording')
     .action(async (files: string[], _opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions & { conversation?: string; recording?: string }>();
-      await run(opts, async (ctx) => (await import('../../operator/retry.js')).retryAdd(ctx, files, opts.conversation, opts.recording));
+      await run(opts, async (ctx) =>
+        (await import('../../operator/retry.js')).retryAdd(ctx, files, opts.conversation, opts.recording),
+      );
     });
   retry
     .command('remove')
@@ -28,7 +32,9 @@ export function makeRetryCommand(run: Runner): Command {
     .option('--all', 'remove every entry')
     .action(async (names: string[], _opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions & { all?: boolean }>();
-      await run(opts, async (ctx) => (await import('../../operator/retry.js')).retryRemove(ctx, names, opts.all === true));
+      await run(opts, async (ctx) =>
+        (await import('../../operator/retry.js')).retryRemove(ctx, names, opts.all === true),
+      );
     });
   return retry;
 }

@@ -4,7 +4,8 @@ import { UsageError } from '../../errors.js';
 import type { Runner } from '../main.js';
 
 export function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError('must be a whole number of at least 1');
   return Number(value);
 }
 
@@ -14,14 +15,23 @@ export function nonNegativeInt(value: string): number {
 }
 
 function notYet(command: string): never {
-  throw new UsageError('notAvailable', `'${command}' is not available yet in this version: the ingest pipeline is still being built; nothing was changed`);
+  throw new UsageError(
+    'notAvailable',
+    `'${command}' is not available yet in this version: the ingest pipeline is still being built; nothing was changed`,
+  );
 }
 
 export function makeRunCommand(run: Runner): Command {
   return new Command('run')
-    .description('one scheduled pass: pending deletes, a retry batch, then every conversation from the cursor to now − availability delay')
+    .description(
+      'one scheduled pass: pending deletes, a retry batch, then every conversation from the cursor to now − availability delay',
+    )
     .option('--dry-run', 'discover and report what would be ingested; change nothing')
-    .option('--max-minutes <n>', 'stop starting new work after this many minutes (config maxRunMinutes)', positiveInt)
+    .option(
+      '--max-minutes <n>',
+      'stop starting new work after this many minutes (config maxRunMinutes)',
+      positiveInt,
+    )
     .action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals(), () => notYet('run')));
 }
 

@@ -10,6 +10,11 @@ export function makeVerifyCommand(run: Runner): Command {
     .option('--archive', 're-hash every archived recording against its CDR and the ledger')
     .action(async (_opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions & { offline?: boolean; archive?: boolean }>();
-      await run(opts, async (ctx) => (await import('../../operator/verify.js')).verify(ctx, { offline: opts.offline === true, archive: opts.archive === true }));
+      await run(opts, async (ctx) =>
+        (await import('../../operator/verify.js')).verify(ctx, {
+          offline: opts.offline === true,
+          archive: opts.archive === true,
+        }),
+      );
     });
 }
