@@ -80,6 +80,11 @@ export class Output {
     this.out.write(`${redact(JSON.stringify(value, null, 2))}\n`);
   }
 
+  /** The document was streamed to stdout by the caller (a large run report). */
+  markDocumentWritten(): void {
+    this.documentWritten = true;
+  }
+
   get hasDocument(): boolean {
     return this.documentWritten;
   }

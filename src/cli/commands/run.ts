@@ -1,11 +1,11 @@
-/** `run` and `catchup` (SPEC §1). The ingest pipeline arrives with issue #4; until then they refuse honestly. */
+/** `run` and `catchup` (SPEC §1): thin wiring over the shared pipeline. */
 import { Command, InvalidArgumentError } from 'commander';
-import { UsageError } from '../../errors.js';
+import type { ConfigOverrides } from '../../config/types.js';
+import type { GlobalOptions } from '../context.js';
 import type { Runner } from '../main.js';
 
 export function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1)
-    throw new InvalidArgumentError('must be a whole number of at least 1');
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
   return Number(value);
 }
 
@@ -14,33 +14,45 @@ export function nonNegativeInt(value: string): number {
   return Number(value);
 }
 
-function notYet(command: string): never {
-  throw new UsageError(
-    'notAvailable',
-    `'${command}' is not available yet in this version: the ingest pipeline is still being built; nothing was changed`,
-  );
+interface RunFlags extends GlobalOptions {
+  dryRun?: boolean;
+  maxMinutes?: number;
+}
+
+interface CatchupFlags extends GlobalOptions {
+  dryRun?: boolean;
+  until?: string;
+  availabilityDelay?: number;
+  maxRecordingLength?: number;
 }
 
 export function makeRunCommand(run: Runner): Command {
   return new Command('run')
-    .description(
-      'one scheduled pass: pending deletes, a retry batch, then every conversation from the cursor to now − availability delay',
-    )
+    .description('one scheduled pass: pending deletes, a retry batch, then every conversation from the cursor to now − availability delay')
     .option('--dry-run', 'discover and report what would be ingested; change nothing')
-    .option(
-      '--max-minutes <n>',
-      'stop starting new work after this many minutes (config maxRunMinutes)',
-      positiveInt,
-    )
-    .action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals(), () => notYet('run')));
+    .option('--max-minutes <n>', 'stop starting new work after this many minutes (config maxRunMinutes)', positiveInt)
+    .action(async (_opts: unknown, cmd: Command) => {
+      const flags = cmd.optsWithGlobals<RunFlags>();
+      const overrides: ConfigOverrides = flags.maxMinutes === undefined ? {} : { maxRunMinutes: flags.maxMinutes };
+      await run(flags, async (ctx) => (await import('../../pipeline/run.js')).runPipeline(ctx, { command: 'run', dryRun: flags.dryRun === true, overrides }));
+    });
 }
 
 export function makeCatchupCommand(run: Runner): Command {
   return new Command('catchup')
     .description('one-off historical back-fill with the same pipeline, up to --until')
     .option('--dry-run', 'discover and report what would be ingested; change nothing')
-    .option('--until <time>', 'back-fill up to this time (default: now − availability delay)')
+    .option('--until <time>', 'back-fill up to this time, ISO-8601 (default: now − availability delay)')
     .option('--availability-delay <min>', 'availability delay for this invocation only', nonNegativeInt)
     .option('--max-recording-length <min>', 'maximum recording length for this invocation only', positiveInt)
-    .action(async (_opts: unknown, cmd: Command) => run(cmd.optsWithGlobals(), () => notYet('catchup')));
+    .action(async (_opts: unknown, cmd: Command) => {
+      const flags = cmd.optsWithGlobals<CatchupFlags>();
+      const overrides: ConfigOverrides = {};
+      if (flags.availabilityDelay !== undefined) overrides.availabilityDelayMinutes = flags.availabilityDelay;
+      if (flags.maxRecordingLength !== undefined) overrides.maxRecordingLengthMinutes = flags.maxRecordingLength;
+      await run(flags, async (ctx) => {
+        const { runPipeline, parseUntil } = await import('../../pipeline/run.js');
+        return runPipeline(ctx, { command: 'catchup', dryRun: flags.dryRun === true, overrides, ...(flags.until === undefined ? {} : { untilMs: parseUntil(flags.until) }) });
+      });
+    });
 }

@@ -1,0 +1,49 @@
+/** Everything one run shares, and the rule for which failures stop it (SPEC §4.6). */
+import type { Output } from '../cli/output.js';
+import type { Config } from '../config/types.js';
+import { InterruptedError, LockedError, RemoteError, StorageError } from '../errors.js';
+import { GenesysApiError, MediaRefusedError, MediaTransferError, type GenesysClient } from '../genesys/index.js';
+import type { Ledger } from '../state/ledger.js';
+import type { Lock } from '../state/lock.js';
+import type { StatePaths } from '../state/paths.js';
+import type { ReportWriter } from './report.js';
+import type { SettledIndex } from './settled-index.js';
+
+export interface RunContext {
+  readonly command: 'run' | 'catchup';
+  readonly config: Config;
+  readonly paths: StatePaths;
+  readonly lock: Lock;
+  readonly client: GenesysClient;
+  readonly report: ReportWriter;
+  readonly ledger: Ledger;
+  readonly settled: SettledIndex;
+  readonly output: Output;
+  readonly dryRun: boolean;
+  readonly signal: AbortSignal;
+  /** Genesys' time (local clock corrected by the skew seen in `Date`, when over 60 s). */
+  now(): number;
+  /** Set when something attempted for the first time in this run failed (exit 1). */
+  firstFailure: boolean;
+  /** Set when a run-level failure stops new work. */
+  stopping: boolean;
+}
+
+/**
+ * True for failures that concern one recording or conversation: it goes to the retry buffer and the
+ * run goes on. Everything else (network, TLS, proxy, credentials, permissions, disk, lock, signal)
+ * stops the run.
+ */
+export function isItemFailure(error: unknown): boolean {
+  if (error instanceof GenesysApiError || error instanceof MediaRefusedError || error instanceof MediaTransferError) return true;
+  if (error instanceof RemoteError || error instanceof StorageError || error instanceof LockedError || error instanceof InterruptedError) return false;
+  return (error as { code?: unknown } | undefined)?.code === 'archive.unsafeId';
+}
+
+/** A short, single-line reason for a report item or retry entry (no URL queries, no secrets). */
+export function reasonOf(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const text = `${typeof code === 'string' ? `${code}: ` : ''}${message}`;
+  return text.replace(/\?[^\s"']*/g, '?…').replace(/\s+/g, ' ').slice(0, 300);
+}

@@ -1,0 +1,76 @@
+/**
+ * Lists a window's conversations with the synchronous details query, oldest first (SPEC §4.1), and
+ * hands each one to `onConversation`. Under the literal whole-day rule the query returns every
+ * conversation that started on a touched UTC day, so start times are filtered here. The cursor may
+ * only move to positions strictly earlier than the newest start received so far, and when
+ * `totalHits` changes between pages the window is listed again before it moves.
+ */
+import type { AnalyticsConversation, ConversationQuery, QueryFilter } from '../genesys/index.js';
+import type { Position } from '../state/position.js';
+import type { RunContext } from './context.js';
+import { conversationFacts, type ConversationFacts } from './facts.js';
+import { completeBefore } from './prefix.js';
+import { intervalString, type QueryWindow } from './windows.js';
+
+export const PAGE_SIZE = 100;
+export const SYNC_RESULT_CAP = 10_000;
+const MAX_RELISTS = 3;
+
+/** Only voice conversations; never filtered on end or recording, which would hide live ones. */
+export const VOICE_FILTER: QueryFilter[] = [{ type: 'and', predicates: [{ type: 'dimension', dimension: 'mediaType', value: 'voice' }] }];
+
+export interface ListingEvents {
+  /** A conversation in the window, after the cursor. */
+  onConversation(facts: ConversationFacts): Promise<void>;
+  /** Everything up to `complete` has been handed over. */
+  onProgress(complete: Position): Promise<void>;
+  /** A conversation without a usable start time (reported, never silently dropped). */
+  onMalformed(conv: AnalyticsConversation): void;
+}
+
+export type ListingResult = 'complete' | 'unstable' | 'capped' | 'stopped';
+
+export async function listWindowSync(ctx: RunContext, window: QueryWindow, after: Position, events: ListingEvents): Promise<ListingResult> {
+  const query: ConversationQuery = {
+    interval: intervalString(window.fromMs, window.toMs),
+    order: 'asc',
+    orderBy: 'conversationStart',
+    segmentFilters: VOICE_FILTER,
+  };
+  const seen = new Set<string>();
+  for (let attempt = 0; attempt <= MAX_RELISTS; attempt += 1) {
+    let totalHits: number | undefined;
+    let newest = Number.NEGATIVE_INFINITY;
+    let changed = false;
+    for await (const page of ctx.client.analytics.pageDetails(query, { pageSize: PAGE_SIZE, signal: ctx.signal })) {
+      if (totalHits === undefined) {
+        totalHits = page.totalHits;
+        if (totalHits > SYNC_RESULT_CAP) return 'capped';
+      } else if (page.totalHits !== totalHits) {
+        changed = true;
+      }
+      for (const conv of page.conversations) {
+        const facts = conversationFacts(conv);
+        if (facts === undefined) {
+          events.onMalformed(conv);
+          continue;
+        }
+        newest = Math.max(newest, facts.startMs);
+        if (facts.startMs < window.fromMs || facts.startMs >= window.toMs) continue;
+        if (facts.startMs < after.startMs || (facts.startMs === after.startMs && facts.conversationId <= after.conversationId)) continue;
+        if (seen.has(facts.conversationId)) continue;
+        seen.add(facts.conversationId);
+        await events.onConversation(facts);
+      }
+      if (ctx.stopping) return 'stopped';
+      // A relisting pass never moves the cursor until it has read the whole window again.
+      if (!changed && attempt === 0) await events.onProgress(newest >= window.toMs ? { startMs: window.toMs, conversationId: '' } : completeBefore(Math.max(newest, window.fromMs)));
+    }
+    if (!changed) {
+      await events.onProgress({ startMs: window.toMs, conversationId: '' });
+      return 'complete';
+    }
+    ctx.output.debug(`totalHits changed while listing ${query.interval}; listing it again`);
+  }
+  return 'unstable';
+}

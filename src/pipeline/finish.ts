@@ -1,0 +1,84 @@
+/**
+ * The end of a run (SPEC §3.7): the report's summary, `status.json`, the `lagging` alert, the
+ * healthcheck ping, and what is printed — the report itself with `--json`, a table on a TTY, one
+ * summary line plus alerts on a non-TTY (cron).
+ */
+import { createReadStream } from 'node:fs';
+import { renderTable } from '../cli/output.js';
+import { ExitCode } from '../errors.js';
+import { readCursor } from '../state/cursor-file.js';
+import { retryBufferStats } from '../state/retry-buffer.js';
+import type { RunContext } from './context.js';
+import { reasonOf } from './context.js';
+import { pingHealthcheck } from './healthcheck.js';
+import { writeStatus } from './report.js';
+
+export interface FinishInfo {
+  exitCode: number;
+  failure: unknown;
+  window: { from: string; to: string } | null;
+  before: string;
+  after: string;
+  startedAt: number;
+}
+
+export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<void> {
+  const { config, paths, report } = ctx;
+  const now = ctx.now();
+  const cursor = await readCursor(paths, config.recordingStartTimestamp, now).catch(() => undefined);
+  const position = cursor === undefined ? undefined : cursor.kind === 'file' ? cursor.parsed.position : cursor.position;
+  const lagMinutes = position === undefined ? 0 : Math.max(0, Math.floor((now - config.availabilityDelayMinutes * 60_000 - position.startMs) / 60_000));
+  let exitCode = info.exitCode;
+  if (lagMinutes > config.maxLagMinutes && info.failure === undefined) {
+    report.alert({ type: 'lagging', conversationId: '', recordingId: '', message: `the cursor lags ${lagMinutes} minutes behind now − availability delay (maxLagMinutes ${config.maxLagMinutes})` });
+    if (exitCode === ExitCode.ok) exitCode = ExitCode.partial;
+  }
+  const stats = await retryBufferStats(paths).catch(() => ({ size: 0, dead: 0, oldestFirstFailedAt: null }));
+  const file = await report.finish(
+    {
+      exitCode,
+      window: info.window,
+      cursor: { before: info.before, after: info.after },
+      apiRequests: ctx.client.apiRequests,
+      bytesDownloaded: ctx.client.bytesDownloaded,
+      retryBuffer: { size: stats.size, dead: stats.dead },
+    },
+    now,
+  );
+  await writeStatus(paths.statusFile, {
+    cursor: { conversationId: position?.conversationId ?? '', timestamp: position === undefined ? '' : new Date(position.startMs).toISOString() },
+    lagMinutes,
+    pending: report.counts.pending,
+    retryBuffer: stats,
+    lastExitCode: exitCode,
+    finishedAt: new Date(now).toISOString(),
+  });
+  await pingHealthcheck(ctx, exitCode === ExitCode.ok || exitCode === ExitCode.partial ? '' : '/fail');
+  await printOutcome(ctx, file, exitCode, info);
+}
+
+async function printOutcome(ctx: RunContext, reportFile: string, exitCode: number, info: FinishInfo): Promise<void> {
+  const { output, report } = ctx;
+  if (output.json) {
+    await new Promise<void>((resolve, reject) => {
+      const stream = createReadStream(reportFile);
+      stream.on('error', reject);
+      stream.on('end', resolve);
+      stream.pipe(process.stdout, { end: false });
+    });
+    output.markDocumentWritten();
+  } else if (output.interactive) {
+    const c = report.counts;
+    output.result(
+      await renderTable(output, ['discovered', 'ingested', 'already', 'pending', 'failed', 'retried', 'deleted', 'not recorded', 'alerts'], [
+        [c.discovered, c.ingested, c.alreadyArchived, c.pending, c.failed, c.retried, c.deleted, c.notRecorded, c.alerts].map(String),
+      ]),
+    );
+  }
+  const c = report.counts;
+  const summary = `${ctx.command}${ctx.dryRun ? ' (dry run)' : ''}: ${c.ingested} ingested, ${c.alreadyArchived} already archived, ${c.pending} pending, ${c.failed} failed, ${c.notRecorded} not recorded, ${c.alerts} alert${c.alerts === 1 ? '' : 's'}; cursor ${info.after}; exit ${exitCode}`;
+  output.info(summary);
+  for (const alert of report.alerts) output.warn(`${alert.type}${alert.conversationId === '' ? '' : ` ${alert.conversationId}`}${alert.recordingId === '' ? '' : `/${alert.recordingId}`}: ${alert.message}`);
+  if (info.failure !== undefined && exitCode !== ExitCode.interrupted) output.debug(`stopped by: ${reasonOf(info.failure)}`);
+  output.debug(`report: ${reportFile}`);
+}

@@ -1,0 +1,48 @@
+/**
+ * Runs tasks with at most `limit` in flight. The first run-level failure is kept and re-thrown by
+ * `drain()`; tasks not started yet are skipped once the pool is stopping.
+ */
+export class WorkPool {
+  private active = 0;
+  private readonly waiters: (() => void)[] = [];
+  private readonly running = new Set<Promise<void>>();
+  private failure: unknown;
+  private failed = false;
+
+  constructor(private readonly limit: number) {}
+
+  get stopped(): boolean {
+    return this.failed;
+  }
+
+  /** Waits for a free slot, then starts `task` (does not wait for it to finish). */
+  async submit(task: () => Promise<void>): Promise<void> {
+    while (this.active >= this.limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (this.failed) return;
+    this.active += 1;
+    const promise = task()
+      .catch((error: unknown) => {
+        if (!this.failed) {
+          this.failed = true;
+          this.failure = error;
+        }
+      })
+      .finally(() => {
+        this.active -= 1;
+        this.running.delete(promise);
+        this.waiters.shift()?.();
+      });
+    this.running.add(promise);
+  }
+
+  /** Waits for every started task; throws the first failure. */
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+    if (this.failed) throw this.failure;
+  }
+
+  /** Waits for every started task without throwing (used on the way out of a failed run). */
+  async settle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The run report (SPEC §3.7), written as the run goes: the header first, items appended as they
+ * settle, summary fields last, so memory stays flat however many recordings a run handles. The file
+ * is `reports/<p_s>/<yyyyMMddTHHmmssZ>-<command>.json`, made durable with a rename at the end.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { asStorageError } from '../errors.js';
+import { ensureDir, FILE_MODE, fsyncDir, partialPathFor, renameWithRetry, writeFileAtomic } from '../state/atomic.js';
+import { compactUtc, isoUtc } from '../util/time.js';
+
+export type ItemStatus = 'ingested' | 'alreadyArchived' | 'pending' | 'failed' | 'deleted' | 'gone';
+export type AlertType =
+  | 'overMaxLength'
+  | 'overdue'
+  | 'archivedInGenesys'
+  | 'deletedInGenesys'
+  | 'recordingError'
+  | 'deleteProtected'
+  | 'deleteFailed'
+  | 'rejectedRetryFile'
+  | 'retryExhausted'
+  | 'lagging'
+  | 'clockSkew'
+  | 'discoveryCapped'
+  | 'lateDiscovered';
+
+export interface ReportItem {
+  conversationId: string;
+  recordingId: string;
+  status: ItemStatus;
+  reason: string;
+  file: string;
+  sizeBytes: number;
+  sha256: string;
+  fromRetryBuffer: boolean;
+}
+
+export interface Alert {
+  type: AlertType;
+  conversationId: string;
+  recordingId: string;
+  message: string;
+}
+
+export interface Counts {
+  discovered: number;
+  ingested: number;
+  alreadyArchived: number;
+  pending: number;
+  failed: number;
+  retried: number;
+  deleted: number;
+  notRecorded: number;
+  skippedNonAudio: number;
+  alerts: number;
+}
+
+export function emptyCounts(): Counts {
+  return { discovered: 0, ingested: 0, alreadyArchived: 0, pending: 0, failed: 0, retried: 0, deleted: 0, notRecorded: 0, skippedNonAudio: 0, alerts: 0 };
+}
+
+/** Alerts kept in memory at most; beyond this they are counted but not listed (a flood says enough). */
+const MAX_ALERTS_LISTED = 10_000;
+
+export interface ReportHeader {
+  command: string;
+  importSource: { name: string; policyId: string; importSourceId: string };
+  startedAtMs: number;
+  dryRun: boolean;
+}
+
+export interface ReportSummary {
+  exitCode: number;
+  window: { from: string; to: string } | null;
+  cursor: { before: string; after: string };
+  apiRequests: number;
+  bytesDownloaded: number;
+  retryBuffer: { size: number; dead: number };
+}
+
+export class ReportWriter {
+  readonly counts = emptyCounts();
+  readonly alerts: Alert[] = [];
+  readonly file: string;
+  private handle: fs.FileHandle | undefined;
+  private temp: string;
+  private items = 0;
+  private chain: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly dir: string,
+    readonly header: ReportHeader,
+  ) {
+    this.file = path.join(dir, `${compactUtc(header.startedAtMs)}-${header.command}.json`);
+    this.temp = partialPathFor(this.file);
+  }
+
+  static async open(dir: string, header: ReportHeader): Promise<ReportWriter> {
+    const writer = new ReportWriter(dir, header);
+    await ensureDir(dir);
+    try {
+      writer.handle = await fs.open(writer.temp, 'wx', FILE_MODE);
+      const head = {
+        command: header.command,
+        importSource: header.importSource,
+        startedAt: isoUtc(header.startedAtMs),
+        dryRun: header.dryRun,
+      };
+      await writer.handle.write(`${JSON.stringify(head).slice(0, -1)},\n"items":[`);
+    } catch (error) {
+      throw asStorageError(error, `cannot write the report in ${dir}`);
+    }
+    return writer;
+  }
+
+  /** Appends an item (serialised; the file is written in order). */
+  item(item: ReportItem): void {
+    const text = `${this.items === 0 ? '\n' : ',\n'}${JSON.stringify(item)}`;
+    this.items += 1;
+    this.chain = this.chain.then(async () => {
+      await this.handle?.write(text);
+    });
+  }
+
+  /** Records an alert and counts it. */
+  alert(alert: Alert): void {
+    this.counts.alerts += 1;
+    if (this.alerts.length < MAX_ALERTS_LISTED) this.alerts.push(alert);
+  }
+
+  /** Writes the summary and makes the report durable; returns its path. */
+  async finish(summary: ReportSummary, finishedAtMs: number): Promise<string> {
+    await this.chain;
+    const tail = {
+      finishedAt: isoUtc(finishedAtMs),
+      exitCode: summary.exitCode,
+      window: summary.window,
+      cursor: summary.cursor,
+      counts: this.counts,
+      apiRequests: summary.apiRequests,
+      bytesDownloaded: summary.bytesDownloaded,
+      alerts: this.alerts,
+      retryBuffer: summary.retryBuffer,
+    };
+    try {
+      await this.handle!.write(`\n],\n${JSON.stringify(tail).slice(1)}\n`);
+      await this.handle!.sync();
+      await this.handle!.close();
+      this.handle = undefined;
+      await renameWithRetry(this.temp, this.file);
+      await fsyncDir(this.dir);
+    } catch (error) {
+      throw asStorageError(error, `cannot write the report ${this.file}`);
+    }
+    return this.file;
+  }
+
+  /** Removes the unfinished report (a run that could not even start). */
+  async discard(): Promise<void> {
+    await this.chain.catch(() => undefined);
+    await this.handle?.close().catch(() => undefined);
+    await fs.rm(this.temp, { force: true });
+  }
+}
+
+export interface StatusDocument {
+  cursor: { conversationId: string; timestamp: string };
+  lagMinutes: number;
+  pending: number;
+  retryBuffer: { size: number; dead: number; oldestFirstFailedAt: string | null };
+  lastExitCode: number;
+  finishedAt: string;
+}
+
+/** `status.json`: the one file a monitoring system needs to read. */
+export async function writeStatus(file: string, status: StatusDocument): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(status, null, 2)}\n`);
+}

@@ -1,0 +1,188 @@
+/**
+ * One pass of the pipeline shared by `run` and `catchup` (SPEC §4): lock, fail-fast checks, login,
+ * retry batch, the windows from the cursor to now − availability delay, cursor saves as
+ * conversations settle, the report and status.json. Run-level failures stop new work; the cursor is
+ * saved at the durable prefix and the error decides the exit code.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { CommandContext } from '../cli/context.js';
+import { withLock } from '../cli/context.js';
+import type { ConfigOverrides } from '../config/types.js';
+import { ExitCode, IngestError, InterruptedError, UsageError } from '../errors.js';
+import { createGenesysClient } from '../genesys/index.js';
+import { readCursor, writeCursor, formatCursorLine } from '../state/cursor-file.js';
+import { Ledger } from '../state/ledger.js';
+import { comparePositions, type Position } from '../state/position.js';
+import { listRetryEntries } from '../state/retry-buffer.js';
+import { sweepPartials } from '../state/atomic.js';
+import { isoUtc, parseUtcIso } from '../util/time.js';
+import type { RunContext } from './context.js';
+import { settleConversation } from './conversation.js';
+import { listWindowSync } from './discovery.js';
+import { WorkPool } from './pool.js';
+import { DurablePrefix } from './prefix.js';
+import { ReportWriter } from './report.js';
+import { runRetryBatch } from './retry-batch.js';
+import { SettledIndex } from './settled-index.js';
+import { finishRun } from './finish.js';
+import { pingHealthcheck } from './healthcheck.js';
+import { planWindows } from './windows.js';
+import path from 'node:path';
+
+export interface PipelineOptions {
+  command: 'run' | 'catchup';
+  dryRun: boolean;
+  overrides: ConfigOverrides;
+  /** catchup: list windows up to this time (default now − availability delay). */
+  untilMs?: number;
+}
+
+const CLOCK_SKEW_LIMIT_MS = 60_000;
+
+export async function runPipeline(cmd: CommandContext, options: PipelineOptions): Promise<number> {
+  return withLock(
+    cmd,
+    options.command,
+    async ({ config, paths }, lock) => {
+      const startedAt = cmd.now();
+      // Fail fast, before any network: cursor and retry buffer must be readable.
+      const cursorState = await readCursor(paths, config.recordingStartTimestamp, startedAt);
+      if (cursorState.kind === 'file' && cursorState.parsed.ignoredId !== undefined) {
+        cmd.output.warn(`the cursor's id ${JSON.stringify(cursorState.parsed.ignoredId)} is not a Genesys conversation id; it is read as empty`);
+      }
+      const start: Position = cursorState.kind === 'file' ? cursorState.parsed.position : cursorState.position;
+      const listing = await listRetryEntries(paths);
+      if (!options.dryRun) {
+        // The first run writes the cursor before any ledger line or report: a missing cursor then always means it was removed.
+        if (cursorState.kind === 'initial') await writeCursor(paths, start);
+        await sweepPartials(path.join(config.stateDir));
+        await mkdir(config.archiveDir, { recursive: true, mode: 0o700 });
+      }
+
+      const controller = new AbortController();
+      const onSignal = (signal: NodeJS.Signals): void => {
+        if (!controller.signal.aborted) controller.abort(new InterruptedError(signal));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      // `run` stops starting new work after maxRunMinutes so it ends before the next cron tick; catchup runs to the end.
+      const deadlineTimer = setTimeout(() => (ctx.stopping = true), options.command === 'run' ? config.maxRunMinutes * 60_000 : 2 ** 31 - 1);
+      deadlineTimer.unref();
+
+      const report = await ReportWriter.open(paths.reportsDir, {
+        command: options.command,
+        importSource: { name: config.name, policyId: config.policyId, importSourceId: config.importSourceId },
+        startedAtMs: startedAt,
+        dryRun: options.dryRun,
+      });
+      const client = createGenesysClient(config, paths, { signal: controller.signal });
+      let skewMs = 0;
+      const ctx: RunContext = {
+        command: options.command,
+        config,
+        paths,
+        lock,
+        client,
+        report,
+        ledger: await Ledger.open(paths.ledgerDir),
+        settled: new SettledIndex(path.join(paths.workDir, 'settled')),
+        output: cmd.output,
+        dryRun: options.dryRun,
+        signal: controller.signal,
+        now: () => Date.now() + skewMs,
+        firstFailure: false,
+        stopping: false,
+      };
+      const prefix = new DurablePrefix(start);
+      let saved = start;
+      const saveCursor = async (complete: Position): Promise<void> => {
+        const next = prefix.advance(complete);
+        if (options.dryRun || comparePositions(next, saved) === 0) return;
+        await lock.assertHeld();
+        await writeCursor(paths, next);
+        saved = next;
+      };
+
+      const pool = new WorkPool(config.concurrency);
+      let windowInfo: { from: string; to: string } | null = null;
+      let failure: unknown;
+      try {
+        await pingHealthcheck(ctx, '/start');
+        await client.login();
+        // One cheap call so the API's clock is known before the window end is chosen (SPEC §4 step 2).
+        await client.tokenInfo(controller.signal);
+        const skew = client.clockSkewMs ?? 0;
+        if (Math.abs(skew) > CLOCK_SKEW_LIMIT_MS) {
+          skewMs = skew;
+          report.alert({ type: 'clockSkew', conversationId: '', recordingId: '', message: `the local clock differs from Genesys by ${Math.round(skew / 1000)} s; using Genesys' time` });
+        }
+        await runRetryBatch(ctx, listing, pool);
+
+        const windowEnd = Math.min(options.untilMs ?? Number.POSITIVE_INFINITY, ctx.now() - config.availabilityDelayMinutes * 60_000);
+        windowInfo = { from: isoUtc(start.startMs), to: isoUtc(Math.max(windowEnd, start.startMs)) };
+        for (const window of planWindows(start.startMs, windowEnd, ctx.now())) {
+          if (ctx.stopping || pool.stopped) break;
+          if (window.mode === 'async') {
+            report.alert({ type: 'discoveryCapped', conversationId: '', recordingId: '', message: `the window from ${isoUtc(window.fromMs)} lies beyond what the synchronous query serves; asynchronous jobs are not available in this version, the cursor waits here` });
+            break;
+          }
+          const result = await listWindowSync(ctx, window, prefix.position, {
+            onConversation: async (facts) => {
+              report.counts.discovered += 1;
+              prefix.listed({ startMs: facts.startMs, conversationId: facts.conversationId });
+              await pool.submit(async () => {
+                if (await settleConversation(ctx, facts)) prefix.settled(facts.conversationId);
+              });
+            },
+            onProgress: async (complete) => {
+              await saveCursor(complete).catch((error: unknown) => {
+                throw error;
+              });
+            },
+            onMalformed: (conv) => cmd.output.warn(`analytics returned conversation ${conv.conversationId} without a start time; it holds the cursor`),
+          });
+          await pool.drain();
+          await saveCursor(result === 'complete' ? { startMs: window.toMs, conversationId: '' } : prefix.position);
+          if (result !== 'complete') {
+            if (result === 'capped') report.alert({ type: 'discoveryCapped', conversationId: '', recordingId: '', message: `more than 10,000 conversations between ${isoUtc(window.fromMs)} and ${isoUtc(window.toMs)}; the cursor waits until the asynchronous path can list them` });
+            break;
+          }
+        }
+        await pool.drain();
+      } catch (error) {
+        failure = controller.signal.aborted && controller.signal.reason instanceof InterruptedError ? controller.signal.reason : error;
+        ctx.stopping = true;
+        if (!controller.signal.aborted) controller.abort(failure);
+        await pool.settle();
+      } finally {
+        clearTimeout(deadlineTimer);
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      if (failure === undefined && controller.signal.aborted) failure = controller.signal.reason;
+      // Whatever happened, the cursor moves to the durable prefix: settled work is never re-done.
+      if (!options.dryRun && !(failure instanceof IngestError && failure.code === 'lock.held')) {
+        await saveCursor(prefix.position).catch(() => undefined);
+      }
+      const exitCode = exitCodeFor(failure, ctx);
+      await finishRun(ctx, { exitCode, failure, window: windowInfo, before: formatCursorLine(start), after: formatCursorLine(saved), startedAt });
+      client.close();
+      if (failure !== undefined && exitCode !== ExitCode.interrupted) throw failure;
+      return exitCode;
+    },
+    { requireSecret: true, overrides: options.overrides },
+  );
+}
+
+function exitCodeFor(failure: unknown, ctx: RunContext): number {
+  if (failure instanceof IngestError) return failure.exitCode;
+  if (failure !== undefined) return 70;
+  return ctx.firstFailure || ctx.report.counts.alerts > 0 ? ExitCode.partial : ExitCode.ok;
+}
+
+/** `catchup --until TIME`: ISO-8601 with an offset or Z (exit 2 otherwise). */
+export function parseUntil(text: string): number {
+  const ms = parseUtcIso(text);
+  if (ms === undefined) throw new UsageError('catchup.badUntil', `--until ${JSON.stringify(text)} is not an ISO-8601 time with an offset or Z; nothing was changed`);
+  return ms;
+}

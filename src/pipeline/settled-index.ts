@@ -1,0 +1,80 @@
+/**
+ * Which conversations are settled, by the UTC day they started on (SPEC §3.6: a conversation the
+ * ledger shows settled costs no API request when listed again). The ledger is the record; this index
+ * under `work/<p_s>/settled/<yyyy-MM-dd>.txt` is how a run finds an entry without reading years of
+ * ledger. One line per settled conversation: `<conversationId> <status> <recordingId,...>`. Days are
+ * loaded when first needed and only a few are kept in memory, so memory stays flat.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { LedgerConversationStatus } from '../state/ledger.js';
+import { asStorageError } from '../errors.js';
+import { ensureDir, FILE_MODE, fsyncDir } from '../state/atomic.js';
+import { isoUtc } from '../util/time.js';
+
+export interface SettledRecord {
+  status: LedgerConversationStatus;
+  recordingIds: string[];
+}
+
+const KEEP_DAYS = 16;
+
+export class SettledIndex {
+  private readonly days = new Map<string, Map<string, SettledRecord>>();
+
+  constructor(private readonly dir: string) {}
+
+  private static dayOf(startMs: number): string {
+    return isoUtc(startMs).slice(0, 10);
+  }
+
+  private async load(day: string): Promise<Map<string, SettledRecord>> {
+    const cached = this.days.get(day);
+    if (cached !== undefined) {
+      // Keep recently used days at the end (LRU order).
+      this.days.delete(day);
+      this.days.set(day, cached);
+      return cached;
+    }
+    const map = new Map<string, SettledRecord>();
+    let text = '';
+    try {
+      text = await fs.readFile(path.join(this.dir, `${day}.txt`), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw asStorageError(error, `cannot read ${this.dir}`);
+    }
+    for (const line of text.split('\n')) {
+      const [id, status, recordings] = line.split(' ');
+      if (id === undefined || id === '' || status === undefined) continue; // a torn last line is ignored
+      map.set(id, { status: status as LedgerConversationStatus, recordingIds: recordings === undefined || recordings === '' ? [] : recordings.split(',') });
+    }
+    this.days.set(day, map);
+    while (this.days.size > KEEP_DAYS) this.days.delete(this.days.keys().next().value!);
+    return map;
+  }
+
+  /** The settled record of a conversation, if the ledger has one. */
+  async get(conversationId: string, startMs: number): Promise<SettledRecord | undefined> {
+    return (await this.load(SettledIndex.dayOf(startMs))).get(conversationId);
+  }
+
+  /** Records a settled conversation durably (after its ledger line). */
+  async add(conversationId: string, startMs: number, record: SettledRecord): Promise<void> {
+    const day = SettledIndex.dayOf(startMs);
+    const map = await this.load(day);
+    map.set(conversationId, record);
+    await ensureDir(this.dir);
+    const file = path.join(this.dir, `${day}.txt`);
+    let handle: fs.FileHandle | undefined;
+    try {
+      handle = await fs.open(file, 'a', FILE_MODE);
+      await handle.write(`${conversationId} ${record.status} ${record.recordingIds.join(',')}\n`);
+      await handle.sync();
+    } catch (error) {
+      throw asStorageError(error, `cannot write ${file}`);
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+    await fsyncDir(this.dir);
+  }
+}
