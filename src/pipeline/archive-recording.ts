@@ -25,8 +25,15 @@ export type ArchiveOutcome =
   | { kind: 'alreadyArchived'; file: string; sizeBytes: number; sha256: string };
 
 /** The CDR path of a recording, and whether it exists (the archive already holds it). */
-export async function existingCdr(ctx: RunContext, facts: ConversationFacts, recordingId: string): Promise<ArchivedCdr | undefined> {
-  const file = path.join(conversationFolder(ctx.config.archiveDir, ctx.config.timezone, facts.startMs, facts.conversationId), cdrFileName(recordingId));
+export async function existingCdr(
+  ctx: RunContext,
+  facts: ConversationFacts,
+  recordingId: string,
+): Promise<ArchivedCdr | undefined> {
+  const file = path.join(
+    conversationFolder(ctx.config.archiveDir, ctx.config.timezone, facts.startMs, facts.conversationId),
+    cdrFileName(recordingId),
+  );
   try {
     const parsed = await readCdrFile(file);
     return parsed.kind === 'archived' ? parsed.cdr : undefined;
@@ -67,28 +74,47 @@ export async function archiveRecording(
   users: ReadonlyMap<string, UserInfo>,
   refresh: () => Promise<Recording | undefined>,
 ): Promise<ArchiveOutcome> {
-  const folder = conversationFolder(ctx.config.archiveDir, ctx.config.timezone, facts.startMs, facts.conversationId);
+  const folder = conversationFolder(
+    ctx.config.archiveDir,
+    ctx.config.timezone,
+    facts.startMs,
+    facts.conversationId,
+  );
   const cdrPath = path.join(folder, cdrFileName(first.id));
   let recording = first;
   let refreshes = 0;
   const media: CdrMedia[] = [];
   const keys = Object.keys(recording.mediaUris ?? {}).sort();
-  if (keys.length === 0) throw new MediaTransferError('media.noUri', 'Genesys listed the recording as available but gave no media URL');
+  if (keys.length === 0)
+    throw new MediaTransferError(
+      'media.noUri',
+      'Genesys listed the recording as available but gave no media URL',
+    );
   const several = keys.length > 1;
 
   for (const key of keys) {
     for (;;) {
       const url = recording.mediaUris?.[key]?.mediaUri;
-      if (url === undefined) throw new MediaTransferError('media.noUri', `Genesys gave no media URL for key ${key}`);
+      if (url === undefined)
+        throw new MediaTransferError('media.noUri', `Genesys gave no media URL for key ${key}`);
       const expected = several ? undefined : recording.outputSizeInBytes;
       await checkFreeSpace(ctx, expected ?? 0);
       const ext = mediaExtension(ctx.config.codec, undefined);
       const name = mediaFileName(recording.id, ext, several ? key : undefined);
       const target = await openAtomic(path.join(folder, name));
       try {
-        const result = await ctx.client.downloadMedia(url, target, { ...(expected !== undefined && expected > 0 ? { expectedBytes: expected } : {}), signal: ctx.signal });
+        const result = await ctx.client.downloadMedia(url, target, {
+          ...(expected !== undefined && expected > 0 ? { expectedBytes: expected } : {}),
+          signal: ctx.signal,
+        });
         await target.commit();
-        const entry: CdrMedia = { codec: ctx.config.codec, contentType: result.contentType ?? 'application/octet-stream', file: name, sizeBytes: result.bytes, sha256: result.sha256 };
+        const entry: CdrMedia = {
+          codec: ctx.config.codec,
+          contentType: result.contentType ?? 'application/octet-stream',
+          file: name,
+          sizeBytes: result.bytes,
+          sha256: result.sha256,
+        };
         if (several) entry.key = key;
         media.push(entry);
         break;
@@ -96,7 +122,11 @@ export async function archiveRecording(
         await target.abort();
         const refusable = error instanceof MediaRefusedError || error instanceof MediaTransferError;
         if (!refusable || refreshes >= MAX_URL_REFRESHES) {
-          if (error instanceof MediaRefusedError) throw new MediaTransferError('mediaRefused', `the media host kept refusing fresh URLs (${refreshes + 1} tries)`);
+          if (error instanceof MediaRefusedError)
+            throw new MediaTransferError(
+              'mediaRefused',
+              `the media host kept refusing fresh URLs (${refreshes + 1} tries)`,
+            );
           throw error;
         }
         refreshes += 1;
@@ -117,13 +147,20 @@ export async function archiveRecording(
     ...cdrConversationPart(facts, users),
     recording: recordingPart(recording),
     media,
-    importSource: { name: ctx.config.name, policyId: ctx.config.policyId, importSourceId: ctx.config.importSourceId },
+    importSource: {
+      name: ctx.config.name,
+      policyId: ctx.config.policyId,
+      importSourceId: ctx.config.importSourceId,
+    },
     ingestedAt: isoUtc(ctx.now()),
   };
   const xml = buildArchivedCdrXml(cdr);
   await writeFileAtomic(cdrPath, xml);
   const primary = media[0]!;
-  const relative = path.relative(ctx.config.archiveDir, path.join(folder, primary.file)).split(path.sep).join('/');
+  const relative = path
+    .relative(ctx.config.archiveDir, path.join(folder, primary.file))
+    .split(path.sep)
+    .join('/');
   await ctx.ledger.append([
     {
       type: 'recording',
@@ -135,7 +172,12 @@ export async function archiveRecording(
       cdrSha256: createHash('sha256').update(xml).digest('hex'),
     },
   ]);
-  return { kind: 'ingested', file: relative, sizeBytes: media.reduce((n, m) => n + m.sizeBytes, 0), sha256: primary.sha256 };
+  return {
+    kind: 'ingested',
+    file: relative,
+    sizeBytes: media.reduce((n, m) => n + m.sizeBytes, 0),
+    sha256: primary.sha256,
+  };
 }
 
 function recordingPart(recording: Recording): ArchivedCdr['recording'] {

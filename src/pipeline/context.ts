@@ -2,7 +2,12 @@
 import type { Output } from '../cli/output.js';
 import type { Config } from '../config/types.js';
 import { InterruptedError, LockedError, RemoteError, StorageError } from '../errors.js';
-import { GenesysApiError, MediaRefusedError, MediaTransferError, type GenesysClient } from '../genesys/index.js';
+import {
+  GenesysApiError,
+  MediaRefusedError,
+  MediaTransferError,
+  type GenesysClient,
+} from '../genesys/index.js';
 import type { Ledger } from '../state/ledger.js';
 import type { Lock } from '../state/lock.js';
 import type { StatePaths } from '../state/paths.js';
@@ -23,10 +28,18 @@ export interface RunContext {
   readonly signal: AbortSignal;
   /** Genesys' time (local clock corrected by the skew seen in `Date`, when over 60 s). */
   now(): number;
+  /** How long one run polls a recording still uploading or transcoding (SPEC §4.3: two minutes). */
+  readonly notReadyPollMs: number;
   /** Set when something attempted for the first time in this run failed (exit 1). */
   firstFailure: boolean;
   /** Set when a run-level failure stops new work. */
   stopping: boolean;
+}
+
+/** Two minutes (SPEC §4.3); `GENESYS_INGEST_NOT_READY_POLL_MS` shortens it for the test suite only. */
+export function notReadyPollMs(env: NodeJS.ProcessEnv): number {
+  const fromEnv = Number(env.GENESYS_INGEST_NOT_READY_POLL_MS);
+  return Number.isInteger(fromEnv) && fromEnv >= 0 ? fromEnv : 120_000;
 }
 
 /**
@@ -35,8 +48,19 @@ export interface RunContext {
  * stops the run.
  */
 export function isItemFailure(error: unknown): boolean {
-  if (error instanceof GenesysApiError || error instanceof MediaRefusedError || error instanceof MediaTransferError) return true;
-  if (error instanceof RemoteError || error instanceof StorageError || error instanceof LockedError || error instanceof InterruptedError) return false;
+  if (
+    error instanceof GenesysApiError ||
+    error instanceof MediaRefusedError ||
+    error instanceof MediaTransferError
+  )
+    return true;
+  if (
+    error instanceof RemoteError ||
+    error instanceof StorageError ||
+    error instanceof LockedError ||
+    error instanceof InterruptedError
+  )
+    return false;
   return (error as { code?: unknown } | undefined)?.code === 'archive.unsafeId';
 }
 
@@ -45,5 +69,8 @@ export function reasonOf(error: unknown): string {
   const code = (error as { code?: unknown } | undefined)?.code;
   const message = error instanceof Error ? error.message : String(error);
   const text = `${typeof code === 'string' ? `${code}: ` : ''}${message}`;
-  return text.replace(/\?[^\s"']*/g, '?…').replace(/\s+/g, ' ').slice(0, 300);
+  return text
+    .replace(/\?[^\s"']*/g, '?…')
+    .replace(/\s+/g, ' ')
+    .slice(0, 300);
 }

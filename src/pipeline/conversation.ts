@@ -16,9 +16,6 @@ import { participantUserIds, type ConversationFacts } from './facts.js';
 import type { AlertType } from './report.js';
 import { recordingAction, settleVerdict } from './rules.js';
 
-/** How long one run polls a recording that is still uploading or transcoding (SPEC §4.3). */
-export const NOT_READY_POLL_MS = 2 * 60_000;
-
 export interface Origin {
   /** The retry entry this attempt comes from, if any. */
   entry?: RetryEntry;
@@ -30,7 +27,11 @@ interface Tally {
   gone: boolean;
 }
 
-export async function settleConversation(ctx: RunContext, facts: ConversationFacts, origin: Origin = {}): Promise<boolean> {
+export async function settleConversation(
+  ctx: RunContext,
+  facts: ConversationFacts,
+  origin: Origin = {},
+): Promise<boolean> {
   const fromRetry = origin.entry !== undefined;
   const id = facts.conversationId;
   const verdict = settleVerdict(facts, ctx.now(), ctx.config);
@@ -41,7 +42,13 @@ export async function settleConversation(ctx: RunContext, facts: ConversationFac
   }
   if (ctx.dryRun) return dryRunConversation(ctx, facts, verdict.kind);
   if (verdict.kind === 'overMaxLength') {
-    await parkConversation(ctx, facts, origin, 'overMaxLength', `in progress for more than maxRecordingLengthMinutes (${ctx.config.maxRecordingLengthMinutes})`);
+    await parkConversation(
+      ctx,
+      facts,
+      origin,
+      'overMaxLength',
+      `in progress for more than maxRecordingLengthMinutes (${ctx.config.maxRecordingLengthMinutes})`,
+    );
     return true;
   }
   if (verdict.kind === 'notRecorded') {
@@ -54,7 +61,10 @@ export async function settleConversation(ctx: RunContext, facts: ConversationFac
   const known = await ctx.settled.get(id, facts.startMs);
   if (known !== undefined && !fromRetry && known.status !== 'notRecorded') {
     ctx.report.counts.alreadyArchived += Math.max(1, known.recordingIds.length);
-    for (const rec of known.recordingIds) ctx.report.item(item(id, rec, 'alreadyArchived', known.status === 'retry' ? 'in the retry buffer' : '', false));
+    for (const rec of known.recordingIds)
+      ctx.report.item(
+        item(id, rec, 'alreadyArchived', known.status === 'retry' ? 'in the retry buffer' : '', false),
+      );
     return true;
   }
   try {
@@ -72,7 +82,13 @@ async function ingestReady(ctx: RunContext, facts: ConversationFacts, origin: Or
   const wanted = origin.entry?.recordingId;
   const recordings = await listWhenReady(ctx, id, wanted);
   if (recordings === undefined) {
-    await parkConversation(ctx, facts, origin, 'overdue', `still transcoding after ${NOT_READY_POLL_MS / 60_000} minutes of polling`);
+    await parkConversation(
+      ctx,
+      facts,
+      origin,
+      'overdue',
+      `still transcoding after ${Math.round(ctx.notReadyPollMs / 1000)} s of polling`,
+    );
     return;
   }
   const audio = recordings.filter((r) => recordingAction(r) !== 'skipNonAudio');
@@ -85,26 +101,51 @@ async function ingestReady(ctx: RunContext, facts: ConversationFacts, origin: Or
   const tally: Tally = { archived: [], retry: false, gone: false };
   for (const rec of audio) {
     if (!isGenesysId(rec.id)) {
-      raise(ctx, 'recordingError', id, '', `Genesys gave a recording id that is not a UUID: ${JSON.stringify(String(rec.id).slice(0, 60))}`, fromRetry);
+      raise(
+        ctx,
+        'recordingError',
+        id,
+        '',
+        `Genesys gave a recording id that is not a UUID: ${JSON.stringify(String(rec.id).slice(0, 60))}`,
+        fromRetry,
+      );
       ctx.report.counts.failed += 1;
       ctx.firstFailure ||= !fromRetry;
       continue;
     }
     await settleRecording(ctx, facts, rec, users, origin, tally);
   }
-  const status: LedgerConversationStatus = tally.retry ? 'retry' : tally.archived.length > 0 ? 'archived' : 'gone';
+  const status: LedgerConversationStatus = tally.retry
+    ? 'retry'
+    : tally.archived.length > 0
+      ? 'archived'
+      : 'gone';
   await recordSettled(ctx, facts, status, tally.archived);
   if (!tally.retry) await dropEntry(ctx, origin);
 }
 
-async function settleRecording(ctx: RunContext, facts: ConversationFacts, rec: Recording, users: ReadonlyMap<string, UserInfo>, origin: Origin, tally: Tally): Promise<void> {
+async function settleRecording(
+  ctx: RunContext,
+  facts: ConversationFacts,
+  rec: Recording,
+  users: ReadonlyMap<string, UserInfo>,
+  origin: Origin,
+  tally: Tally,
+): Promise<void> {
   const id = facts.conversationId;
   const recId = rec.id.toLowerCase();
   const fromRetry = origin.entry !== undefined;
   const action = recordingAction(rec);
   if (action === 'gone') {
     ctx.report.item(item(id, recId, 'gone', 'deleted in Genesys', fromRetry));
-    raise(ctx, 'deletedInGenesys', id, recId, 'the recording was deleted in Genesys before it was archived', fromRetry);
+    raise(
+      ctx,
+      'deletedInGenesys',
+      id,
+      recId,
+      'the recording was deleted in Genesys before it was archived',
+      fromRetry,
+    );
     tally.gone = true;
     return;
   }
@@ -112,12 +153,28 @@ async function settleRecording(ctx: RunContext, facts: ConversationFacts, rec: R
     ctx.report.counts.failed += 1;
     ctx.firstFailure ||= !fromRetry;
     ctx.report.item(item(id, recId, 'failed', 'recordingError', fromRetry));
-    raise(ctx, 'recordingError', id, recId, 'Genesys reports the recording in state ERROR; it is not retried', fromRetry);
+    raise(
+      ctx,
+      'recordingError',
+      id,
+      recId,
+      'Genesys reports the recording in state ERROR; it is not retried',
+      fromRetry,
+    );
     return;
   }
   if (action === 'archived' || action === 'notYet') {
     const type: AlertType = action === 'archived' ? 'archivedInGenesys' : 'overdue';
-    await parkRecording(ctx, facts, recId, origin, type, action === 'archived' ? 'archived in Genesys (restore it there)' : `still ${rec.fileState ?? 'not available'} after polling`);
+    await parkRecording(
+      ctx,
+      facts,
+      recId,
+      origin,
+      type,
+      action === 'archived'
+        ? 'archived in Genesys (restore it there)'
+        : `still ${rec.fileState ?? 'not available'} after polling`,
+    );
     tally.retry = true;
     return;
   }
@@ -125,18 +182,33 @@ async function settleRecording(ctx: RunContext, facts: ConversationFacts, rec: R
   if (existing !== undefined) {
     ctx.report.counts.alreadyArchived += 1;
     const primary = existing.media[0];
-    ctx.report.item({ ...item(id, recId, 'alreadyArchived', '', fromRetry), file: primary?.file ?? '', sizeBytes: primary?.sizeBytes ?? 0, sha256: primary?.sha256 ?? '' });
+    ctx.report.item({
+      ...item(id, recId, 'alreadyArchived', '', fromRetry),
+      file: primary?.file ?? '',
+      sizeBytes: primary?.sizeBytes ?? 0,
+      sha256: primary?.sha256 ?? '',
+    });
     tally.archived.push(recId);
     return;
   }
   try {
     const formatId = formatIdFor(ctx);
     const outcome = await archiveRecording(ctx, facts, rec, users, async () => {
-      const fresh = await ctx.client.recordings.waitForRecording(id, recId, formatId === 'NONE' ? 'WAV' : formatId, { signal: ctx.signal });
+      const fresh = await ctx.client.recordings.waitForRecording(
+        id,
+        recId,
+        formatId === 'NONE' ? 'WAV' : formatId,
+        { signal: ctx.signal },
+      );
       return fresh.transcoding ? undefined : fresh.recording;
     });
     ctx.report.counts.ingested += 1;
-    ctx.report.item({ ...item(id, recId, outcome.kind, '', fromRetry), file: outcome.file, sizeBytes: outcome.sizeBytes, sha256: outcome.sha256 });
+    ctx.report.item({
+      ...item(id, recId, outcome.kind, '', fromRetry),
+      file: outcome.file,
+      sizeBytes: outcome.sizeBytes,
+      sha256: outcome.sha256,
+    });
     tally.archived.push(recId);
   } catch (error) {
     if (!isItemFailure(error)) throw error;
@@ -146,19 +218,30 @@ async function settleRecording(ctx: RunContext, facts: ConversationFacts, rec: R
 }
 
 /** Lists the recordings, polling while Genesys transcodes or uploads, for at most two minutes. */
-async function listWhenReady(ctx: RunContext, conversationId: string, only: string | undefined): Promise<Recording[] | undefined> {
-  const deadline = Date.now() + NOT_READY_POLL_MS;
-  for (let pause = 2000; ; pause = Math.min(pause * 2, 15_000)) {
-    const result = await ctx.client.recordings.waitForRecordings(conversationId, formatIdFor(ctx), { signal: ctx.signal, maxWaitMs: Math.max(0, deadline - Date.now()) });
+async function listWhenReady(
+  ctx: RunContext,
+  conversationId: string,
+  only: string | undefined,
+): Promise<Recording[] | undefined> {
+  const deadline = Date.now() + ctx.notReadyPollMs;
+  for (let pause = Math.min(2000, ctx.notReadyPollMs / 4); ; pause = Math.min(pause * 2, 15_000)) {
+    const result = await ctx.client.recordings.waitForRecordings(conversationId, formatIdFor(ctx), {
+      signal: ctx.signal,
+      maxWaitMs: Math.max(0, deadline - Date.now()),
+    });
     if (result.transcoding) return undefined;
-    const recordings = only === undefined ? result.recordings : result.recordings.filter((r) => r.id.toLowerCase() === only);
+    const recordings =
+      only === undefined ? result.recordings : result.recordings.filter((r) => r.id.toLowerCase() === only);
     const waiting = recordings.some((r) => recordingAction(r) === 'notYet');
     if (!waiting || Date.now() + pause > deadline) return recordings;
     await sleep(pause, undefined, { signal: ctx.signal });
   }
 }
 
-async function lookUpUsers(ctx: RunContext, facts: ConversationFacts): Promise<ReadonlyMap<string, UserInfo>> {
+async function lookUpUsers(
+  ctx: RunContext,
+  facts: ConversationFacts,
+): Promise<ReadonlyMap<string, UserInfo>> {
   const ids = participantUserIds(facts.raw);
   if (ids.length === 0) return new Map();
   try {
@@ -171,16 +254,35 @@ async function lookUpUsers(ctx: RunContext, facts: ConversationFacts): Promise<R
   }
 }
 
-function item(conversationId: string, recordingId: string, status: 'ingested' | 'alreadyArchived' | 'pending' | 'failed' | 'gone', reason: string, fromRetryBuffer: boolean) {
+function item(
+  conversationId: string,
+  recordingId: string,
+  status: 'ingested' | 'alreadyArchived' | 'pending' | 'failed' | 'gone',
+  reason: string,
+  fromRetryBuffer: boolean,
+) {
   return { conversationId, recordingId, status, reason, file: '', sizeBytes: 0, sha256: '', fromRetryBuffer };
 }
 
 /** Raises an alert when its condition is first found; a retry entry failing again raises none. */
-function raise(ctx: RunContext, type: AlertType, conversationId: string, recordingId: string, message: string, fromRetry: boolean): void {
+function raise(
+  ctx: RunContext,
+  type: AlertType,
+  conversationId: string,
+  recordingId: string,
+  message: string,
+  fromRetry: boolean,
+): void {
   if (!fromRetry) ctx.report.alert({ type, conversationId, recordingId, message });
 }
 
-async function parkConversation(ctx: RunContext, facts: ConversationFacts, origin: Origin, alert: AlertType | undefined, reason: string): Promise<void> {
+async function parkConversation(
+  ctx: RunContext,
+  facts: ConversationFacts,
+  origin: Origin,
+  alert: AlertType | undefined,
+  reason: string,
+): Promise<void> {
   const fromRetry = origin.entry !== undefined;
   const entry: RetryCdr = { conversationId: facts.conversationId, conversationStart: isoUtc(facts.startMs) };
   if (origin.entry?.recordingId !== undefined) entry.recordingId = origin.entry.recordingId;
@@ -188,13 +290,26 @@ async function parkConversation(ctx: RunContext, facts: ConversationFacts, origi
   ctx.report.counts.failed += 1;
   ctx.firstFailure ||= !fromRetry;
   ctx.report.item(item(facts.conversationId, entry.recordingId ?? '', 'failed', alert ?? reason, fromRetry));
-  if (alert !== undefined) raise(ctx, alert, facts.conversationId, entry.recordingId ?? '', reason, fromRetry);
+  if (alert !== undefined)
+    raise(ctx, alert, facts.conversationId, entry.recordingId ?? '', reason, fromRetry);
   await recordSettled(ctx, facts, 'retry', []);
 }
 
-async function parkRecording(ctx: RunContext, facts: ConversationFacts, recordingId: string, origin: Origin, alert: AlertType | undefined, reason: string): Promise<void> {
+async function parkRecording(
+  ctx: RunContext,
+  facts: ConversationFacts,
+  recordingId: string,
+  origin: Origin,
+  alert: AlertType | undefined,
+  reason: string,
+): Promise<void> {
   const fromRetry = origin.entry !== undefined;
-  await recordRetryFailure(ctx.paths, { conversationId: facts.conversationId, recordingId, conversationStart: isoUtc(facts.startMs) }, reason, ctx.now());
+  await recordRetryFailure(
+    ctx.paths,
+    { conversationId: facts.conversationId, recordingId, conversationStart: isoUtc(facts.startMs) },
+    reason,
+    ctx.now(),
+  );
   ctx.report.counts.failed += 1;
   ctx.firstFailure ||= !fromRetry;
   ctx.report.item(item(facts.conversationId, recordingId, 'failed', alert ?? reason, fromRetry));
@@ -203,8 +318,21 @@ async function parkRecording(ctx: RunContext, facts: ConversationFacts, recordin
   if (origin.entry !== undefined && origin.entry.recordingId === undefined) await dropEntry(ctx, origin);
 }
 
-async function recordSettled(ctx: RunContext, facts: ConversationFacts, status: LedgerConversationStatus, recordingIds: string[]): Promise<void> {
-  await ctx.ledger.append([{ type: 'conversation', conversationId: facts.conversationId, conversationStart: isoUtc(facts.startMs), status, recordingIds }]);
+async function recordSettled(
+  ctx: RunContext,
+  facts: ConversationFacts,
+  status: LedgerConversationStatus,
+  recordingIds: string[],
+): Promise<void> {
+  await ctx.ledger.append([
+    {
+      type: 'conversation',
+      conversationId: facts.conversationId,
+      conversationStart: isoUtc(facts.startMs),
+      status,
+      recordingIds,
+    },
+  ]);
   await ctx.settled.add(facts.conversationId, facts.startMs, { status, recordingIds });
 }
 
@@ -214,7 +342,11 @@ async function dropEntry(ctx: RunContext, origin: Origin): Promise<void> {
   await removeRetryEntry(ctx.paths, origin.entry.file);
 }
 
-async function dryRunConversation(ctx: RunContext, facts: ConversationFacts, kind: 'overMaxLength' | 'notRecorded' | 'ready'): Promise<boolean> {
+async function dryRunConversation(
+  ctx: RunContext,
+  facts: ConversationFacts,
+  kind: 'overMaxLength' | 'notRecorded' | 'ready',
+): Promise<boolean> {
   if (kind === 'notRecorded') {
     ctx.report.counts.notRecorded += 1;
     return true;
@@ -224,11 +356,23 @@ async function dryRunConversation(ctx: RunContext, facts: ConversationFacts, kin
     ctx.report.counts.alreadyArchived += Math.max(1, known.recordingIds.length);
     return true;
   }
-  const result = await ctx.client.recordings.getRecordings(facts.conversationId, 'NONE', { signal: ctx.signal });
-  const recordings = result.transcoding ? [] : result.recordings.filter((r) => recordingAction(r) !== 'skipNonAudio');
+  const result = await ctx.client.recordings.getRecordings(facts.conversationId, 'NONE', {
+    signal: ctx.signal,
+  });
+  const recordings = result.transcoding
+    ? []
+    : result.recordings.filter((r) => recordingAction(r) !== 'skipNonAudio');
   for (const rec of recordings.length > 0 ? recordings : [{ id: '' }]) {
     ctx.report.counts.pending += 1;
-    ctx.report.item(item(facts.conversationId, rec.id, 'pending', kind === 'overMaxLength' ? 'dry run: over maximum length' : 'dry run: would be ingested', false));
+    ctx.report.item(
+      item(
+        facts.conversationId,
+        rec.id,
+        'pending',
+        kind === 'overMaxLength' ? 'dry run: over maximum length' : 'dry run: would be ingested',
+        false,
+      ),
+    );
   }
   return true;
 }

@@ -17,7 +17,9 @@ export const SYNC_RESULT_CAP = 10_000;
 const MAX_RELISTS = 3;
 
 /** Only voice conversations; never filtered on end or recording, which would hide live ones. */
-export const VOICE_FILTER: QueryFilter[] = [{ type: 'and', predicates: [{ type: 'dimension', dimension: 'mediaType', value: 'voice' }] }];
+export const VOICE_FILTER: QueryFilter[] = [
+  { type: 'and', predicates: [{ type: 'dimension', dimension: 'mediaType', value: 'voice' }] },
+];
 
 export interface ListingEvents {
   /** A conversation in the window, after the cursor. */
@@ -30,7 +32,12 @@ export interface ListingEvents {
 
 export type ListingResult = 'complete' | 'unstable' | 'capped' | 'stopped';
 
-export async function listWindowSync(ctx: RunContext, window: QueryWindow, after: Position, events: ListingEvents): Promise<ListingResult> {
+export async function listWindowSync(
+  ctx: RunContext,
+  window: QueryWindow,
+  after: Position,
+  events: ListingEvents,
+): Promise<ListingResult> {
   const query: ConversationQuery = {
     interval: intervalString(window.fromMs, window.toMs),
     order: 'asc',
@@ -42,7 +49,10 @@ export async function listWindowSync(ctx: RunContext, window: QueryWindow, after
     let totalHits: number | undefined;
     let newest = Number.NEGATIVE_INFINITY;
     let changed = false;
-    for await (const page of ctx.client.analytics.pageDetails(query, { pageSize: PAGE_SIZE, signal: ctx.signal })) {
+    for await (const page of ctx.client.analytics.pageDetails(query, {
+      pageSize: PAGE_SIZE,
+      signal: ctx.signal,
+    })) {
       if (totalHits === undefined) {
         totalHits = page.totalHits;
         if (totalHits > SYNC_RESULT_CAP) return 'capped';
@@ -57,14 +67,23 @@ export async function listWindowSync(ctx: RunContext, window: QueryWindow, after
         }
         newest = Math.max(newest, facts.startMs);
         if (facts.startMs < window.fromMs || facts.startMs >= window.toMs) continue;
-        if (facts.startMs < after.startMs || (facts.startMs === after.startMs && facts.conversationId <= after.conversationId)) continue;
+        if (
+          facts.startMs < after.startMs ||
+          (facts.startMs === after.startMs && facts.conversationId <= after.conversationId)
+        )
+          continue;
         if (seen.has(facts.conversationId)) continue;
         seen.add(facts.conversationId);
         await events.onConversation(facts);
       }
       if (ctx.stopping) return 'stopped';
       // A relisting pass never moves the cursor until it has read the whole window again.
-      if (!changed && attempt === 0) await events.onProgress(newest >= window.toMs ? { startMs: window.toMs, conversationId: '' } : completeBefore(Math.max(newest, window.fromMs)));
+      if (!changed && attempt === 0)
+        await events.onProgress(
+          newest >= window.toMs
+            ? { startMs: window.toMs, conversationId: '' }
+            : completeBefore(Math.max(newest, window.fromMs)),
+        );
     }
     if (!changed) {
       await events.onProgress({ startMs: window.toMs, conversationId: '' });

@@ -18,19 +18,33 @@ export interface ConversationFacts {
 export function conversationFacts(conv: AnalyticsConversation): ConversationFacts | undefined {
   const startMs = parseUtcIso(conv.conversationStart);
   if (startMs === undefined) return undefined;
-  const due = (conv.participants ?? []).some((p) => (p.sessions ?? []).some((s) => s.mediaType === 'voice' && s.recording === true));
-  return { conversationId: conv.conversationId.toLowerCase(), startMs, endMs: parseUtcIso(conv.conversationEnd), due, raw: conv };
+  const due = (conv.participants ?? []).some((p) =>
+    (p.sessions ?? []).some((s) => s.mediaType === 'voice' && s.recording === true),
+  );
+  return {
+    conversationId: conv.conversationId.toLowerCase(),
+    startMs,
+    endMs: parseUtcIso(conv.conversationEnd),
+    due,
+    raw: conv,
+  };
 }
 
 /** The user ids of the conversation's participants (for the bulk users call). */
 export function participantUserIds(conv: AnalyticsConversation): string[] {
   const ids = new Set<string>();
-  for (const p of conv.participants ?? []) if (typeof p.userId === 'string' && p.userId !== '') ids.add(p.userId);
+  for (const p of conv.participants ?? [])
+    if (typeof p.userId === 'string' && p.userId !== '') ids.add(p.userId);
   return [...ids];
 }
 
-function firstVoiceSession(conv: AnalyticsConversation, purpose: string): { ani?: string | undefined; dnis?: string | undefined } | undefined {
-  const participant = (conv.participants ?? []).find((p) => p.purpose === purpose && (p.sessions ?? []).some((s) => s.mediaType === 'voice'));
+function firstVoiceSession(
+  conv: AnalyticsConversation,
+  purpose: string,
+): { ani?: string | undefined; dnis?: string | undefined } | undefined {
+  const participant = (conv.participants ?? []).find(
+    (p) => p.purpose === purpose && (p.sessions ?? []).some((s) => s.mediaType === 'voice'),
+  );
   return participant?.sessions?.find((s) => s.mediaType === 'voice');
 }
 
@@ -38,7 +52,10 @@ function firstVoiceSession(conv: AnalyticsConversation, purpose: string): { ani?
 export function cdrConversationPart(
   facts: ConversationFacts,
   users: ReadonlyMap<string, UserInfo>,
-): Pick<ArchivedCdr, 'direction' | 'ani' | 'dnis' | 'participants' | 'queues' | 'divisionIds' | 'wrapUpCodes'> {
+): Pick<
+  ArchivedCdr,
+  'direction' | 'ani' | 'dnis' | 'participants' | 'queues' | 'divisionIds' | 'wrapUpCodes'
+> {
   const conv = facts.raw;
   const session = firstVoiceSession(conv, 'customer') ?? firstVoiceSession(conv, 'external');
   const queues = new Set<string>();
@@ -61,7 +78,10 @@ export function cdrConversationPart(
       }
     }
   }
-  const part: Pick<ArchivedCdr, 'direction' | 'ani' | 'dnis' | 'participants' | 'queues' | 'divisionIds' | 'wrapUpCodes'> = {
+  const part: Pick<
+    ArchivedCdr,
+    'direction' | 'ani' | 'dnis' | 'participants' | 'queues' | 'divisionIds' | 'wrapUpCodes'
+  > = {
     participants,
     queues: [...queues],
     divisionIds: [...(conv.divisionIds ?? [])],

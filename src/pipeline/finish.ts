@@ -26,11 +26,20 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<void
   const { config, paths, report } = ctx;
   const now = ctx.now();
   const cursor = await readCursor(paths, config.recordingStartTimestamp, now).catch(() => undefined);
-  const position = cursor === undefined ? undefined : cursor.kind === 'file' ? cursor.parsed.position : cursor.position;
-  const lagMinutes = position === undefined ? 0 : Math.max(0, Math.floor((now - config.availabilityDelayMinutes * 60_000 - position.startMs) / 60_000));
+  const position =
+    cursor === undefined ? undefined : cursor.kind === 'file' ? cursor.parsed.position : cursor.position;
+  const lagMinutes =
+    position === undefined
+      ? 0
+      : Math.max(0, Math.floor((now - config.availabilityDelayMinutes * 60_000 - position.startMs) / 60_000));
   let exitCode = info.exitCode;
   if (lagMinutes > config.maxLagMinutes && info.failure === undefined) {
-    report.alert({ type: 'lagging', conversationId: '', recordingId: '', message: `the cursor lags ${lagMinutes} minutes behind now − availability delay (maxLagMinutes ${config.maxLagMinutes})` });
+    report.alert({
+      type: 'lagging',
+      conversationId: '',
+      recordingId: '',
+      message: `the cursor lags ${lagMinutes} minutes behind now − availability delay (maxLagMinutes ${config.maxLagMinutes})`,
+    });
     if (exitCode === ExitCode.ok) exitCode = ExitCode.partial;
   }
   const stats = await retryBufferStats(paths).catch(() => ({ size: 0, dead: 0, oldestFirstFailedAt: null }));
@@ -46,7 +55,10 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<void
     now,
   );
   await writeStatus(paths.statusFile, {
-    cursor: { conversationId: position?.conversationId ?? '', timestamp: position === undefined ? '' : new Date(position.startMs).toISOString() },
+    cursor: {
+      conversationId: position?.conversationId ?? '',
+      timestamp: position === undefined ? '' : new Date(position.startMs).toISOString(),
+    },
     lagMinutes,
     pending: report.counts.pending,
     retryBuffer: stats,
@@ -57,7 +69,12 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<void
   await printOutcome(ctx, file, exitCode, info);
 }
 
-async function printOutcome(ctx: RunContext, reportFile: string, exitCode: number, info: FinishInfo): Promise<void> {
+async function printOutcome(
+  ctx: RunContext,
+  reportFile: string,
+  exitCode: number,
+  info: FinishInfo,
+): Promise<void> {
   const { output, report } = ctx;
   if (output.json) {
     await new Promise<void>((resolve, reject) => {
@@ -70,15 +87,43 @@ async function printOutcome(ctx: RunContext, reportFile: string, exitCode: numbe
   } else if (output.interactive) {
     const c = report.counts;
     output.result(
-      await renderTable(output, ['discovered', 'ingested', 'already', 'pending', 'failed', 'retried', 'deleted', 'not recorded', 'alerts'], [
-        [c.discovered, c.ingested, c.alreadyArchived, c.pending, c.failed, c.retried, c.deleted, c.notRecorded, c.alerts].map(String),
-      ]),
+      await renderTable(
+        output,
+        [
+          'discovered',
+          'ingested',
+          'already',
+          'pending',
+          'failed',
+          'retried',
+          'deleted',
+          'not recorded',
+          'alerts',
+        ],
+        [
+          [
+            c.discovered,
+            c.ingested,
+            c.alreadyArchived,
+            c.pending,
+            c.failed,
+            c.retried,
+            c.deleted,
+            c.notRecorded,
+            c.alerts,
+          ].map(String),
+        ],
+      ),
     );
   }
   const c = report.counts;
   const summary = `${ctx.command}${ctx.dryRun ? ' (dry run)' : ''}: ${c.ingested} ingested, ${c.alreadyArchived} already archived, ${c.pending} pending, ${c.failed} failed, ${c.notRecorded} not recorded, ${c.alerts} alert${c.alerts === 1 ? '' : 's'}; cursor ${info.after}; exit ${exitCode}`;
   output.info(summary);
-  for (const alert of report.alerts) output.warn(`${alert.type}${alert.conversationId === '' ? '' : ` ${alert.conversationId}`}${alert.recordingId === '' ? '' : `/${alert.recordingId}`}: ${alert.message}`);
-  if (info.failure !== undefined && exitCode !== ExitCode.interrupted) output.debug(`stopped by: ${reasonOf(info.failure)}`);
+  for (const alert of report.alerts)
+    output.warn(
+      `${alert.type}${alert.conversationId === '' ? '' : ` ${alert.conversationId}`}${alert.recordingId === '' ? '' : `/${alert.recordingId}`}: ${alert.message}`,
+    );
+  if (info.failure !== undefined && exitCode !== ExitCode.interrupted)
+    output.debug(`stopped by: ${reasonOf(info.failure)}`);
   output.debug(`report: ${reportFile}`);
 }

@@ -4,12 +4,19 @@
  */
 import type { RunContext } from './context.js';
 
-export async function pingHealthcheck(ctx: Pick<RunContext, 'config' | 'client' | 'output'>, suffix: '' | '/start' | '/fail'): Promise<void> {
+export async function pingHealthcheck(
+  ctx: Pick<RunContext, 'config' | 'client' | 'output'>,
+  suffix: '' | '/start' | '/fail',
+): Promise<void> {
   const url = ctx.config.healthcheckUrl;
   if (url === undefined) return;
   try {
     // The media stack carries no Genesys Authorization header, and goes through the proxy.
-    await ctx.client.transport.media.get(`${url}${suffix}`, { timeout: { request: 10_000 }, retry: { limit: 0 }, throwHttpErrors: false });
+    await ctx.client.transport.media.get(`${url}${suffix}`, {
+      timeout: { request: 10_000 },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+    });
   } catch (error) {
     ctx.output.debug(`healthcheck ping failed: ${(error as Error).message}`);
   }

@@ -6,7 +6,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { asStorageError } from '../errors.js';
-import { ensureDir, FILE_MODE, fsyncDir, partialPathFor, renameWithRetry, writeFileAtomic } from '../state/atomic.js';
+import {
+  ensureDir,
+  FILE_MODE,
+  fsyncDir,
+  partialPathFor,
+  renameWithRetry,
+  writeFileAtomic,
+} from '../state/atomic.js';
 import { compactUtc, isoUtc } from '../util/time.js';
 
 export type ItemStatus = 'ingested' | 'alreadyArchived' | 'pending' | 'failed' | 'deleted' | 'gone';
@@ -57,7 +64,18 @@ export interface Counts {
 }
 
 export function emptyCounts(): Counts {
-  return { discovered: 0, ingested: 0, alreadyArchived: 0, pending: 0, failed: 0, retried: 0, deleted: 0, notRecorded: 0, skippedNonAudio: 0, alerts: 0 };
+  return {
+    discovered: 0,
+    ingested: 0,
+    alreadyArchived: 0,
+    pending: 0,
+    failed: 0,
+    retried: 0,
+    deleted: 0,
+    notRecorded: 0,
+    skippedNonAudio: 0,
+    alerts: 0,
+  };
 }
 
 /** Alerts kept in memory at most; beyond this they are counted but not listed (a flood says enough). */

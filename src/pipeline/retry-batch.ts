@@ -4,7 +4,13 @@
  * are re-read from Genesys and settled like newly listed conversations.
  */
 import type { RetryCdr } from '../archive/cdr.js';
-import { moveExpiredToDead, quarantineInvalid, recordRetryFailure, selectRetryBatch, type RetryListing } from '../state/retry-buffer.js';
+import {
+  moveExpiredToDead,
+  quarantineInvalid,
+  recordRetryFailure,
+  selectRetryBatch,
+  type RetryListing,
+} from '../state/retry-buffer.js';
 import type { RunContext } from './context.js';
 import { isItemFailure, reasonOf } from './context.js';
 import { settleConversation } from './conversation.js';
@@ -14,16 +20,32 @@ import type { WorkPool } from './pool.js';
 export async function runRetryBatch(ctx: RunContext, listing: RetryListing, pool: WorkPool): Promise<void> {
   if (ctx.dryRun) return;
   for (const moved of await quarantineInvalid(ctx.paths, listing.invalid)) {
-    ctx.report.alert({ type: 'rejectedRetryFile', conversationId: '', recordingId: '', message: `${moved.file} is not a valid retry entry (${moved.reason}); moved to ${moved.movedTo}` });
+    ctx.report.alert({
+      type: 'rejectedRetryFile',
+      conversationId: '',
+      recordingId: '',
+      message: `${moved.file} is not a valid retry entry (${moved.reason}); moved to ${moved.movedTo}`,
+    });
   }
   const dead = await moveExpiredToDead(ctx.paths, listing.entries, ctx.config.retryMaxAgeDays, ctx.now());
   for (const entry of dead) {
-    ctx.report.alert({ type: 'retryExhausted', conversationId: entry.conversationId, recordingId: entry.recordingId ?? '', message: `failing for more than ${ctx.config.retryMaxAgeDays} days; moved to dead/ (${entry.lastError ?? 'no error recorded'})` });
+    ctx.report.alert({
+      type: 'retryExhausted',
+      conversationId: entry.conversationId,
+      recordingId: entry.recordingId ?? '',
+      message: `failing for more than ${ctx.config.retryMaxAgeDays} days; moved to dead/ (${entry.lastError ?? 'no error recorded'})`,
+    });
   }
   const deadFiles = new Set(dead.map((e) => e.file));
-  const batch = selectRetryBatch(listing.entries.filter((e) => !deadFiles.has(e.file)), ctx.config.retryBatchSize);
+  const batch = selectRetryBatch(
+    listing.entries.filter((e) => !deadFiles.has(e.file)),
+    ctx.config.retryBatchSize,
+  );
   if (batch.length === 0) return;
-  const conversations = await ctx.client.analytics.getDetailsByIds([...new Set(batch.map((e) => e.conversationId))], { signal: ctx.signal });
+  const conversations = await ctx.client.analytics.getDetailsByIds(
+    [...new Set(batch.map((e) => e.conversationId))],
+    { signal: ctx.signal },
+  );
   const byId = new Map(conversations.map((c) => [c.conversationId.toLowerCase(), c]));
   for (const entry of batch) {
     if (ctx.stopping) return;
@@ -35,9 +57,23 @@ export async function runRetryBatch(ctx: RunContext, listing: RetryListing, pool
         const again: RetryCdr = { conversationId: entry.conversationId };
         if (entry.recordingId !== undefined) again.recordingId = entry.recordingId;
         if (entry.conversationStart !== undefined) again.conversationStart = entry.conversationStart;
-        await recordRetryFailure(ctx.paths, again, 'analytics does not know this conversation (yet)', ctx.now());
+        await recordRetryFailure(
+          ctx.paths,
+          again,
+          'analytics does not know this conversation (yet)',
+          ctx.now(),
+        );
         ctx.report.counts.failed += 1;
-        ctx.report.item({ conversationId: entry.conversationId, recordingId: entry.recordingId ?? '', status: 'failed', reason: 'not found in analytics', file: '', sizeBytes: 0, sha256: '', fromRetryBuffer: true });
+        ctx.report.item({
+          conversationId: entry.conversationId,
+          recordingId: entry.recordingId ?? '',
+          status: 'failed',
+          reason: 'not found in analytics',
+          file: '',
+          sizeBytes: 0,
+          sha256: '',
+          fromRetryBuffer: true,
+        });
         return;
       }
       try {

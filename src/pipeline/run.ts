@@ -16,7 +16,7 @@ import { comparePositions, type Position } from '../state/position.js';
 import { listRetryEntries } from '../state/retry-buffer.js';
 import { sweepPartials } from '../state/atomic.js';
 import { isoUtc, parseUtcIso } from '../util/time.js';
-import type { RunContext } from './context.js';
+import { notReadyPollMs, type RunContext } from './context.js';
 import { settleConversation } from './conversation.js';
 import { listWindowSync } from './discovery.js';
 import { WorkPool } from './pool.js';
@@ -48,9 +48,12 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
       // Fail fast, before any network: cursor and retry buffer must be readable.
       const cursorState = await readCursor(paths, config.recordingStartTimestamp, startedAt);
       if (cursorState.kind === 'file' && cursorState.parsed.ignoredId !== undefined) {
-        cmd.output.warn(`the cursor's id ${JSON.stringify(cursorState.parsed.ignoredId)} is not a Genesys conversation id; it is read as empty`);
+        cmd.output.warn(
+          `the cursor's id ${JSON.stringify(cursorState.parsed.ignoredId)} is not a Genesys conversation id; it is read as empty`,
+        );
       }
-      const start: Position = cursorState.kind === 'file' ? cursorState.parsed.position : cursorState.position;
+      const start: Position =
+        cursorState.kind === 'file' ? cursorState.parsed.position : cursorState.position;
       const listing = await listRetryEntries(paths);
       if (!options.dryRun) {
         // The first run writes the cursor before any ledger line or report: a missing cursor then always means it was removed.
@@ -66,7 +69,10 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       // `run` stops starting new work after maxRunMinutes so it ends before the next cron tick; catchup runs to the end.
-      const deadlineTimer = setTimeout(() => (ctx.stopping = true), options.command === 'run' ? config.maxRunMinutes * 60_000 : 2 ** 31 - 1);
+      const deadlineTimer = setTimeout(
+        () => (ctx.stopping = true),
+        options.command === 'run' ? config.maxRunMinutes * 60_000 : 2 ** 31 - 1,
+      );
       deadlineTimer.unref();
 
       const report = await ReportWriter.open(paths.reportsDir, {
@@ -90,6 +96,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         dryRun: options.dryRun,
         signal: controller.signal,
         now: () => Date.now() + skewMs,
+        notReadyPollMs: notReadyPollMs(cmd.env),
         firstFailure: false,
         stopping: false,
       };
@@ -114,16 +121,29 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         const skew = client.clockSkewMs ?? 0;
         if (Math.abs(skew) > CLOCK_SKEW_LIMIT_MS) {
           skewMs = skew;
-          report.alert({ type: 'clockSkew', conversationId: '', recordingId: '', message: `the local clock differs from Genesys by ${Math.round(skew / 1000)} s; using Genesys' time` });
+          report.alert({
+            type: 'clockSkew',
+            conversationId: '',
+            recordingId: '',
+            message: `the local clock differs from Genesys by ${Math.round(skew / 1000)} s; using Genesys' time`,
+          });
         }
         await runRetryBatch(ctx, listing, pool);
 
-        const windowEnd = Math.min(options.untilMs ?? Number.POSITIVE_INFINITY, ctx.now() - config.availabilityDelayMinutes * 60_000);
+        const windowEnd = Math.min(
+          options.untilMs ?? Number.POSITIVE_INFINITY,
+          ctx.now() - config.availabilityDelayMinutes * 60_000,
+        );
         windowInfo = { from: isoUtc(start.startMs), to: isoUtc(Math.max(windowEnd, start.startMs)) };
         for (const window of planWindows(start.startMs, windowEnd, ctx.now())) {
           if (ctx.stopping || pool.stopped) break;
           if (window.mode === 'async') {
-            report.alert({ type: 'discoveryCapped', conversationId: '', recordingId: '', message: `the window from ${isoUtc(window.fromMs)} lies beyond what the synchronous query serves; asynchronous jobs are not available in this version, the cursor waits here` });
+            report.alert({
+              type: 'discoveryCapped',
+              conversationId: '',
+              recordingId: '',
+              message: `the window from ${isoUtc(window.fromMs)} lies beyond what the synchronous query serves; asynchronous jobs are not available in this version, the cursor waits here`,
+            });
             break;
           }
           const result = await listWindowSync(ctx, window, prefix.position, {
@@ -139,18 +159,32 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
                 throw error;
               });
             },
-            onMalformed: (conv) => cmd.output.warn(`analytics returned conversation ${conv.conversationId} without a start time; it holds the cursor`),
+            onMalformed: (conv) =>
+              cmd.output.warn(
+                `analytics returned conversation ${conv.conversationId} without a start time; it holds the cursor`,
+              ),
           });
           await pool.drain();
-          await saveCursor(result === 'complete' ? { startMs: window.toMs, conversationId: '' } : prefix.position);
+          await saveCursor(
+            result === 'complete' ? { startMs: window.toMs, conversationId: '' } : prefix.position,
+          );
           if (result !== 'complete') {
-            if (result === 'capped') report.alert({ type: 'discoveryCapped', conversationId: '', recordingId: '', message: `more than 10,000 conversations between ${isoUtc(window.fromMs)} and ${isoUtc(window.toMs)}; the cursor waits until the asynchronous path can list them` });
+            if (result === 'capped')
+              report.alert({
+                type: 'discoveryCapped',
+                conversationId: '',
+                recordingId: '',
+                message: `more than 10,000 conversations between ${isoUtc(window.fromMs)} and ${isoUtc(window.toMs)}; the cursor waits until the asynchronous path can list them`,
+              });
             break;
           }
         }
         await pool.drain();
       } catch (error) {
-        failure = controller.signal.aborted && controller.signal.reason instanceof InterruptedError ? controller.signal.reason : error;
+        failure =
+          controller.signal.aborted && controller.signal.reason instanceof InterruptedError
+            ? controller.signal.reason
+            : error;
         ctx.stopping = true;
         if (!controller.signal.aborted) controller.abort(failure);
         await pool.settle();
@@ -165,7 +199,14 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         await saveCursor(prefix.position).catch(() => undefined);
       }
       const exitCode = exitCodeFor(failure, ctx);
-      await finishRun(ctx, { exitCode, failure, window: windowInfo, before: formatCursorLine(start), after: formatCursorLine(saved), startedAt });
+      await finishRun(ctx, {
+        exitCode,
+        failure,
+        window: windowInfo,
+        before: formatCursorLine(start),
+        after: formatCursorLine(saved),
+        startedAt,
+      });
       client.close();
       if (failure !== undefined && exitCode !== ExitCode.interrupted) throw failure;
       return exitCode;
@@ -183,6 +224,10 @@ function exitCodeFor(failure: unknown, ctx: RunContext): number {
 /** `catchup --until TIME`: ISO-8601 with an offset or Z (exit 2 otherwise). */
 export function parseUntil(text: string): number {
   const ms = parseUtcIso(text);
-  if (ms === undefined) throw new UsageError('catchup.badUntil', `--until ${JSON.stringify(text)} is not an ISO-8601 time with an offset or Z; nothing was changed`);
+  if (ms === undefined)
+    throw new UsageError(
+      'catchup.badUntil',
+      `--until ${JSON.stringify(text)} is not an ISO-8601 time with an offset or Z; nothing was changed`,
+    );
   return ms;
 }

@@ -41,12 +41,16 @@ export class SettledIndex {
     try {
       text = await fs.readFile(path.join(this.dir, `${day}.txt`), 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw asStorageError(error, `cannot read ${this.dir}`);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw asStorageError(error, `cannot read ${this.dir}`);
     }
     for (const line of text.split('\n')) {
       const [id, status, recordings] = line.split(' ');
       if (id === undefined || id === '' || status === undefined) continue; // a torn last line is ignored
-      map.set(id, { status: status as LedgerConversationStatus, recordingIds: recordings === undefined || recordings === '' ? [] : recordings.split(',') });
+      map.set(id, {
+        status: status as LedgerConversationStatus,
+        recordingIds: recordings === undefined || recordings === '' ? [] : recordings.split(','),
+      });
     }
     this.days.set(day, map);
     while (this.days.size > KEEP_DAYS) this.days.delete(this.days.keys().next().value!);

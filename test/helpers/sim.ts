@@ -6,7 +6,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
-import { expectedMedia, generateOrg, startSimulator, type OrgSpec, type SimulatorOptions, type Simulator } from '../../src/simulator/index.js';
+import {
+  expectedMedia,
+  generateOrg,
+  startSimulator,
+  type OrgSpec,
+  type SimulatorOptions,
+  type Simulator,
+} from '../../src/simulator/index.js';
 import type { MediaFormat, SimConversation, SimOrg } from '../../src/simulator/index.js';
 import { makeWorkspace, type Workspace } from './workspace.js';
 
@@ -37,7 +44,8 @@ export async function startSimWorkspace(
   options: { spec?: OrgSpec; sim?: SimulatorOptions; config?: Record<string, unknown> } = {},
 ): Promise<SimSetup> {
   const org = options.sim?.org ?? generateOrg(options.spec ?? {});
-  const sim = await startSimulator({ ...options.sim, org });
+  // A generous rate limit unless a test is about pacing: the suite should not wait on 300/min.
+  const sim = await startSimulator({ rateLimitPerMinute: 100_000, ...options.sim, org });
   const client = sim.clients[0]!;
   const startMs = Math.min(...org.conversations.map((c) => c.startMs)) - 60_000;
   const ws = await makeWorkspace({
@@ -46,7 +54,9 @@ export async function startSimWorkspace(
     clientId: client.clientId,
     clientSecret: client.clientSecret,
     tls: { trustList: './ca.pem' },
-    recordingStartTimestamp: new Date(Number.isFinite(startMs) ? startMs : Date.now() - 86_400_000).toISOString(),
+    recordingStartTimestamp: new Date(
+      Number.isFinite(startMs) ? startMs : Date.now() - 86_400_000,
+    ).toISOString(),
     availabilityDelayMinutes: 0,
     minFreeDiskMb: 1,
     ...options.config,
@@ -72,22 +82,43 @@ export interface ExpectedRecording {
 }
 
 function isDue(conv: SimConversation): boolean {
-  return conv.participants.some((p) => p.sessions.some((s) => s.mediaType === 'voice' && s.recording === true));
+  return conv.participants.some((p) =>
+    p.sessions.some((s) => s.mediaType === 'voice' && s.recording === true),
+  );
 }
 
 /** The recordings a complete ingest at `nowMs` must have archived. */
-export function expectedArchive(org: SimOrg, format: MediaFormat, ext: string, timezone: string, nowMs: number, delayMinutes: number): Map<string, ExpectedRecording> {
+export function expectedArchive(
+  org: SimOrg,
+  format: MediaFormat,
+  ext: string,
+  timezone: string,
+  nowMs: number,
+  delayMinutes: number,
+): Map<string, ExpectedRecording> {
   const out = new Map<string, ExpectedRecording>();
   for (const conv of org.conversations) {
     if (!conv.participants.some((p) => p.sessions.some((s) => s.mediaType === 'voice'))) continue;
-    if (conv.endMs === undefined || nowMs - conv.endMs < delayMinutes * 60_000 || !org.isVisible(conv, nowMs) || !isDue(conv)) continue;
+    if (
+      conv.endMs === undefined ||
+      nowMs - conv.endMs < delayMinutes * 60_000 ||
+      !org.isVisible(conv, nowMs) ||
+      !isDue(conv)
+    )
+      continue;
     const day = DateTime.fromMillis(conv.startMs, { zone: timezone }).toFormat('yyyy/MM/dd');
     for (const rec of conv.recordings) {
       if (rec.media !== 'audio') continue;
       const state = org.effectiveFileState(rec, nowMs);
       if (state !== 'AVAILABLE' && state !== 'RESTORED') continue;
       const media = expectedMedia(rec, format);
-      out.set(rec.id, { conversationId: conv.id, recordingId: rec.id, file: `${day}/${conv.id}/${rec.id}.${ext}`, sha256: media.sha256, size: media.size });
+      out.set(rec.id, {
+        conversationId: conv.id,
+        recordingId: rec.id,
+        file: `${day}/${conv.id}/${rec.id}.${ext}`,
+        sha256: media.sha256,
+        size: media.size,
+      });
     }
   }
   return out;
