@@ -101,6 +101,7 @@ export async function archiveRecording(
       await checkFreeSpace(ctx, expected ?? 0);
       const ext = mediaExtension(ctx.config.codec, undefined);
       const name = mediaFileName(recording.id, ext, several ? key : undefined);
+      await ctx.inflight.note(ctx.config.archiveDir, folder);
       const target = await openAtomic(path.join(folder, name));
       try {
         const result = await ctx.client.downloadMedia(url, target, {

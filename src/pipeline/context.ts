@@ -12,6 +12,7 @@ import type { Ledger } from '../state/ledger.js';
 import type { Lock } from '../state/lock.js';
 import type { StatePaths } from '../state/paths.js';
 import type { ReportWriter } from './report.js';
+import type { InflightJournal } from './inflight.js';
 import type { SettledIndex } from './settled-index.js';
 
 export interface RunContext {
@@ -23,6 +24,7 @@ export interface RunContext {
   readonly report: ReportWriter;
   readonly ledger: Ledger;
   readonly settled: SettledIndex;
+  readonly inflight: InflightJournal;
   readonly output: Output;
   readonly dryRun: boolean;
   readonly signal: AbortSignal;

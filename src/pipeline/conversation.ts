@@ -4,7 +4,11 @@
  * Returns whether the conversation is settled, so the cursor knows whether it may pass it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RetryCdr } from '../archive/cdr.js';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ArchivedCdr, RetryCdr } from '../archive/cdr.js';
+import { cdrFileName, conversationFolder } from '../archive/layout.js';
 import type { Recording, UserInfo } from '../genesys/index.js';
 import type { LedgerConversationStatus } from '../state/ledger.js';
 import { recordRetryFailure, removeRetryEntry, type RetryEntry } from '../state/retry-buffer.js';
@@ -182,6 +186,9 @@ async function settleRecording(
   if (existing !== undefined) {
     ctx.report.counts.alreadyArchived += 1;
     const primary = existing.media[0];
+    // The archive holds it but the settled index did not: a run may have stopped between the CDR
+    // and its ledger line. Appending the line again is harmless; missing it is not.
+    await ledgerLineFor(ctx, existing);
     ctx.report.item({
       ...item(id, recId, 'alreadyArchived', '', fromRetry),
       file: primary?.file ?? '',
@@ -316,6 +323,24 @@ async function parkRecording(
   if (alert !== undefined) raise(ctx, alert, facts.conversationId, recordingId, reason, fromRetry);
   // A per-conversation entry this attempt came from is replaced by the per-recording one.
   if (origin.entry !== undefined && origin.entry.recordingId === undefined) await dropEntry(ctx, origin);
+}
+
+async function ledgerLineFor(ctx: RunContext, cdr: ArchivedCdr): Promise<void> {
+  const primary = cdr.media[0];
+  if (primary === undefined) return;
+  const folder = conversationFolder(ctx.config.archiveDir, ctx.config.timezone, Date.parse(cdr.conversationStart), cdr.conversationId);
+  const xml = await readFile(path.join(folder, cdrFileName(cdr.recordingId)));
+  await ctx.ledger.append([
+    {
+      type: 'recording',
+      conversationId: cdr.conversationId,
+      recordingId: cdr.recordingId,
+      conversationStart: cdr.conversationStart,
+      file: path.relative(ctx.config.archiveDir, path.join(folder, primary.file)).split(path.sep).join('/'),
+      sha256: primary.sha256,
+      cdrSha256: createHash('sha256').update(xml).digest('hex'),
+    },
+  ]);
 }
 
 async function recordSettled(

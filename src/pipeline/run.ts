@@ -25,6 +25,7 @@ import { ReportWriter } from './report.js';
 import { runRetryBatch } from './retry-batch.js';
 import { SettledIndex } from './settled-index.js';
 import { finishRun } from './finish.js';
+import { InflightJournal } from './inflight.js';
 import { pingHealthcheck } from './healthcheck.js';
 import { planWindows } from './windows.js';
 import path from 'node:path';
@@ -55,11 +56,13 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
       const start: Position =
         cursorState.kind === 'file' ? cursorState.parsed.position : cursorState.position;
       const listing = await listRetryEntries(paths);
+      const inflight = new InflightJournal(paths.workDir);
       if (!options.dryRun) {
         // The first run writes the cursor before any ledger line or report: a missing cursor then always means it was removed.
         if (cursorState.kind === 'initial') await writeCursor(paths, start);
         await sweepPartials(path.join(config.stateDir));
         await mkdir(config.archiveDir, { recursive: true, mode: 0o700 });
+        await inflight.sweep(config.archiveDir);
       }
 
       const controller = new AbortController();
@@ -92,6 +95,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         report,
         ledger: await Ledger.open(paths.ledgerDir),
         settled: new SettledIndex(path.join(paths.workDir, 'settled')),
+        inflight,
         output: cmd.output,
         dryRun: options.dryRun,
         signal: controller.signal,
