@@ -35,16 +35,21 @@ export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd ?? ROOT,
-      env: options.env ?? baseEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  return spawnCli(args, options).done;
+}
+
+/** Starts the CLI and hands back the child (to signal or kill it) with a promise of its result. */
+export function spawnCli(args: string[], options: RunOptions = {}): { child: import('node:child_process').ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: options.env ?? baseEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -52,6 +57,7 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
       resolve({ code, signal, stdout, stderr });
     });
   });
+  return { child, done };
 }
 
 /** A fresh folder for one test, removed by the caller (t.after). */
