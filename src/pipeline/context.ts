@@ -12,6 +12,7 @@ import type { Ledger } from '../state/ledger.js';
 import type { Lock } from '../state/lock.js';
 import type { StatePaths } from '../state/paths.js';
 import type { ReportWriter } from './report.js';
+import type { DeleteJournal } from './deletes.js';
 import type { InflightJournal } from './inflight.js';
 import type { SettledIndex } from './settled-index.js';
 
@@ -25,6 +26,7 @@ export interface RunContext {
   readonly ledger: Ledger;
   readonly settled: SettledIndex;
   readonly inflight: InflightJournal;
+  readonly deletes: DeleteJournal;
   readonly output: Output;
   readonly dryRun: boolean;
   readonly signal: AbortSignal;

@@ -13,7 +13,7 @@ import type { Recording, UserInfo } from '../genesys/index.js';
 import type { LedgerConversationStatus } from '../state/ledger.js';
 import { recordRetryFailure, removeRetryEntry, type RetryEntry } from '../state/retry-buffer.js';
 import { isGenesysId } from '../util/ids.js';
-import { isoUtc } from '../util/time.js';
+import { isoUtc, parseUtcIso } from '../util/time.js';
 import { archiveRecording, existingCdr, formatIdFor } from './archive-recording.js';
 import { isItemFailure, reasonOf, type RunContext } from './context.js';
 import { participantUserIds, type ConversationFacts } from './facts.js';
@@ -210,6 +210,15 @@ async function settleRecording(
       return fresh.transcoding ? undefined : fresh.recording;
     });
     ctx.report.counts.ingested += 1;
+    if (ctx.config.deleteAfterIngest) {
+      await ctx.deletes.add({
+        conversationId: id,
+        recordingId: recId,
+        conversationStart: isoUtc(facts.startMs),
+        journaledAt: isoUtc(ctx.now()),
+        ...(rec.deleteDate !== undefined && parseUtcIso(rec.deleteDate) !== undefined ? { currentDeleteDate: isoUtc(parseUtcIso(rec.deleteDate)!) } : {}),
+      });
+    }
     ctx.report.item({
       ...item(id, recId, outcome.kind, '', fromRetry),
       file: outcome.file,

@@ -24,6 +24,7 @@ import { DurablePrefix } from './prefix.js';
 import { ReportWriter } from './report.js';
 import { runRetryBatch } from './retry-batch.js';
 import { SettledIndex } from './settled-index.js';
+import { DeleteJournal, processDeletes } from './deletes.js';
 import { finishRun } from './finish.js';
 import { InflightJournal } from './inflight.js';
 import { pingHealthcheck } from './healthcheck.js';
@@ -96,6 +97,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         ledger: await Ledger.open(paths.ledgerDir),
         settled: new SettledIndex(path.join(paths.workDir, 'settled')),
         inflight,
+        deletes: new DeleteJournal(paths.deletesDir),
         output: cmd.output,
         dryRun: options.dryRun,
         signal: controller.signal,
@@ -132,7 +134,14 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
             message: `the local clock differs from Genesys by ${Math.round(skew / 1000)} s; using Genesys' time`,
           });
         }
+        const deleting = config.deleteAfterIngest && !options.dryRun;
+        if (deleting) {
+          const journaled = await ctx.deletes.load((file) => cmd.output.warn(`${file} in the delete journal cannot be read; it is left alone`));
+          await processDeletes(ctx, ctx.deletes, journaled);
+        }
         await runRetryBatch(ctx, listing, pool);
+        await pool.drain();
+        if (deleting) await processDeletes(ctx, ctx.deletes, ctx.deletes.takePending());
 
         const windowEnd = Math.min(
           options.untilMs ?? Number.POSITIVE_INFINITY,
@@ -169,6 +178,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
               ),
           });
           await pool.drain();
+          if (deleting) await processDeletes(ctx, ctx.deletes, ctx.deletes.takePending());
           await saveCursor(
             result === 'complete' ? { startMs: window.toMs, conversationId: '' } : prefix.position,
           );

@@ -1,0 +1,186 @@
+/**
+ * Delete after ingest (SPEC §4.5). The intent is journaled under `work/<p_s>/deletes/` before the
+ * call and cleared once done; each run works through the journal first. Right before the call the
+ * archived media is re-read and must match its CDR, and deletion protection is looked up. The call
+ * sets `deleteDate` to the earlier of the current one and now + deleteGraceHours.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { buildArchivedCdrXml, readCdrFile, type ArchivedCdr } from '../archive/cdr.js';
+import { cdrFileName, conversationFolder } from '../archive/layout.js';
+import { GenesysApiError } from '../genesys/index.js';
+import { fsyncDir, writeFileAtomic } from '../state/atomic.js';
+import { crashPoint } from '../util/crash-point.js';
+import { isGenesysId } from '../util/ids.js';
+import { isoUtc } from '../util/time.js';
+import { isItemFailure, reasonOf, type RunContext } from './context.js';
+
+export interface DeleteIntent {
+  conversationId: string;
+  recordingId: string;
+  conversationStart: string;
+  /** The recording's deleteDate in Genesys when it was archived, if it had one. */
+  currentDeleteDate?: string;
+  journaledAt: string;
+  protectedAlerted?: boolean;
+  failedAlerted?: boolean;
+}
+
+const BATCH = 100;
+
+export class DeleteJournal {
+  private pending: DeleteIntent[] = [];
+
+  constructor(private readonly dir: string) {}
+
+  private fileOf(intent: Pick<DeleteIntent, 'conversationId' | 'recordingId'>): string {
+    return path.join(this.dir, `${intent.conversationId}_${intent.recordingId}.json`);
+  }
+
+  /** Reads every journaled intent; unreadable files are reported and left alone. */
+  async load(onInvalid: (file: string) => void): Promise<DeleteIntent[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const intents: DeleteIntent[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+      try {
+        const intent = JSON.parse(await fs.readFile(path.join(this.dir, name), 'utf8')) as DeleteIntent;
+        if (!isGenesysId(intent.conversationId) || !isGenesysId(intent.recordingId) || typeof intent.conversationStart !== 'string') throw new Error('bad ids');
+        intents.push(intent);
+      } catch {
+        onInvalid(name);
+      }
+    }
+    return intents;
+  }
+
+  /** Journals a delete durably, to be carried out by `takePending()`'s caller or a later run. */
+  async add(intent: DeleteIntent): Promise<void> {
+    await this.write(intent);
+    this.pending.push(intent);
+  }
+
+  takePending(): DeleteIntent[] {
+    const out = this.pending;
+    this.pending = [];
+    return out;
+  }
+
+  async write(intent: DeleteIntent): Promise<void> {
+    await writeFileAtomic(this.fileOf(intent), `${JSON.stringify(intent)}\n`);
+  }
+
+  async clear(intent: DeleteIntent): Promise<void> {
+    await fs.rm(this.fileOf(intent), { force: true });
+    await fsyncDir(this.dir);
+  }
+}
+
+async function sha256Of(file: string): Promise<{ sha256: string; size: number } | undefined> {
+  try {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+    return { sha256: hash.digest('hex'), size };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The archived CDR, when every media file it names still matches it byte for byte. */
+async function verifiedCdr(ctx: RunContext, intent: DeleteIntent): Promise<{ cdr: ArchivedCdr; file: string } | string> {
+  const folder = conversationFolder(ctx.config.archiveDir, ctx.config.timezone, Date.parse(intent.conversationStart), intent.conversationId);
+  const file = path.join(folder, cdrFileName(intent.recordingId));
+  let cdr: ArchivedCdr;
+  try {
+    const parsed = await readCdrFile(file);
+    if (parsed.kind !== 'archived') return 'its CDR is not an archived CDR';
+    cdr = parsed.cdr;
+  } catch (error) {
+    return `its CDR cannot be read (${reasonOf(error)})`;
+  }
+  for (const media of cdr.media) {
+    const actual = await sha256Of(path.join(folder, media.file));
+    if (actual === undefined) return `${media.file} is missing`;
+    if (actual.sha256 !== media.sha256 || actual.size !== media.sizeBytes) return `${media.file} does not match the SHA-256 in its CDR`;
+  }
+  return { cdr, file };
+}
+
+/** Carries out `intents` (journal first, then those archived in this run). */
+export async function processDeletes(ctx: RunContext, journal: DeleteJournal, intents: DeleteIntent[]): Promise<void> {
+  for (let i = 0; i < intents.length && !ctx.stopping; i += BATCH) {
+    const batch = intents.slice(i, i + BATCH);
+    const protectedIds = await ctx.client.recordings.getProtectedConversations([...new Set(batch.map((b) => b.conversationId))], { signal: ctx.signal });
+    for (const intent of batch) {
+      if (ctx.stopping) return;
+      await deleteOne(ctx, journal, intent, protectedIds.has(intent.conversationId));
+    }
+  }
+}
+
+async function deleteOne(ctx: RunContext, journal: DeleteJournal, intent: DeleteIntent, isProtected: boolean): Promise<void> {
+  const { report } = ctx;
+  if (isProtected) {
+    if (intent.protectedAlerted !== true) {
+      report.alert({ type: 'deleteProtected', conversationId: intent.conversationId, recordingId: intent.recordingId, message: 'under deletion protection (legal hold); kept in the delete journal and checked again each run' });
+      await journal.write({ ...intent, protectedAlerted: true });
+    }
+    return;
+  }
+  const checked = await verifiedCdr(ctx, intent);
+  if (typeof checked === 'string') {
+    await deleteFailed(ctx, journal, intent, `not deleted: the archived copy cannot be verified: ${checked}`);
+    return;
+  }
+  const graceEnd = ctx.now() + ctx.config.deleteGraceHours * 3_600_000;
+  const current = intent.currentDeleteDate === undefined ? Number.NaN : Date.parse(intent.currentDeleteDate);
+  const deleteDate = isoUtc(Number.isFinite(current) ? Math.min(current, graceEnd) : graceEnd);
+  await ctx.lock.assertHeld();
+  crashPoint('before-delete-call');
+  try {
+    await ctx.client.recordings.updateRetention(intent.conversationId, intent.recordingId, { deleteDate }, { signal: ctx.signal });
+  } catch (error) {
+    if (error instanceof GenesysApiError && error.status === 404) {
+      // Already gone in Genesys: the delete is done.
+    } else if (isItemFailure(error)) {
+      await deleteFailed(ctx, journal, intent, `the delete call failed: ${reasonOf(error)}`);
+      return;
+    } else {
+      throw error;
+    }
+  }
+  const cdr: ArchivedCdr = { ...checked.cdr, deleteRequested: { at: isoUtc(ctx.now()), deleteDate } };
+  const xml = buildArchivedCdrXml(cdr);
+  await writeFileAtomic(checked.file, xml);
+  const primary = cdr.media[0]!;
+  await ctx.ledger.append([
+    {
+      type: 'recording',
+      conversationId: cdr.conversationId,
+      recordingId: cdr.recordingId,
+      conversationStart: cdr.conversationStart,
+      file: path.relative(ctx.config.archiveDir, path.join(path.dirname(checked.file), primary.file)).split(path.sep).join('/'),
+      sha256: primary.sha256,
+      cdrSha256: createHash('sha256').update(xml).digest('hex'),
+    },
+  ]);
+  await journal.clear(intent);
+  report.counts.deleted += 1;
+  report.item({ conversationId: intent.conversationId, recordingId: intent.recordingId, status: 'deleted', reason: `deleteDate ${deleteDate}`, file: primary.file, sizeBytes: primary.sizeBytes, sha256: primary.sha256, fromRetryBuffer: false });
+}
+
+async function deleteFailed(ctx: RunContext, journal: DeleteJournal, intent: DeleteIntent, message: string): Promise<void> {
+  if (intent.failedAlerted === true) return;
+  ctx.report.alert({ type: 'deleteFailed', conversationId: intent.conversationId, recordingId: intent.recordingId, message: `${message}; kept in the delete journal and tried again in later runs` });
+  await journal.write({ ...intent, failedAlerted: true });
+}
