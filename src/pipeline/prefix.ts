@@ -61,6 +61,11 @@ export class DurablePrefix {
     return this.cursor;
   }
 
+  /** Listed conversations not settled yet, oldest first (the frontier's pending list). */
+  outstandingPositions(): Position[] {
+    return this.queue.filter((e) => !e.settled).map((e) => e.position);
+  }
+
   get position(): Position {
     return this.cursor;
   }

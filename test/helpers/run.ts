@@ -8,7 +8,18 @@ export interface RunReport {
   command: string;
   exitCode: number;
   dryRun: boolean;
-  counts: Record<string, number>;
+  counts: {
+    discovered: number;
+    ingested: number;
+    alreadyArchived: number;
+    pending: number;
+    failed: number;
+    retried: number;
+    deleted: number;
+    notRecorded: number;
+    skippedNonAudio: number;
+    alerts: number;
+  };
   items: {
     conversationId: string;
     recordingId: string;
