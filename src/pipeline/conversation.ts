@@ -216,7 +216,9 @@ async function settleRecording(
         recordingId: recId,
         conversationStart: isoUtc(facts.startMs),
         journaledAt: isoUtc(ctx.now()),
-        ...(rec.deleteDate !== undefined && parseUtcIso(rec.deleteDate) !== undefined ? { currentDeleteDate: isoUtc(parseUtcIso(rec.deleteDate)!) } : {}),
+        ...(rec.deleteDate !== undefined && parseUtcIso(rec.deleteDate) !== undefined
+          ? { currentDeleteDate: isoUtc(parseUtcIso(rec.deleteDate)!) }
+          : {}),
       });
     }
     ctx.report.item({
@@ -337,7 +339,12 @@ async function parkRecording(
 async function ledgerLineFor(ctx: RunContext, cdr: ArchivedCdr): Promise<void> {
   const primary = cdr.media[0];
   if (primary === undefined) return;
-  const folder = conversationFolder(ctx.config.archiveDir, ctx.config.timezone, Date.parse(cdr.conversationStart), cdr.conversationId);
+  const folder = conversationFolder(
+    ctx.config.archiveDir,
+    ctx.config.timezone,
+    Date.parse(cdr.conversationStart),
+    cdr.conversationId,
+  );
   const xml = await readFile(path.join(folder, cdrFileName(cdr.recordingId)));
   await ctx.ledger.append([
     {

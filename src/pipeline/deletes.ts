@@ -51,7 +51,12 @@ export class DeleteJournal {
     for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
       try {
         const intent = JSON.parse(await fs.readFile(path.join(this.dir, name), 'utf8')) as DeleteIntent;
-        if (!isGenesysId(intent.conversationId) || !isGenesysId(intent.recordingId) || typeof intent.conversationStart !== 'string') throw new Error('bad ids');
+        if (
+          !isGenesysId(intent.conversationId) ||
+          !isGenesysId(intent.recordingId) ||
+          typeof intent.conversationStart !== 'string'
+        )
+          throw new Error('bad ids');
         intents.push(intent);
       } catch {
         onInvalid(name);
@@ -97,8 +102,16 @@ async function sha256Of(file: string): Promise<{ sha256: string; size: number } 
 }
 
 /** The archived CDR, when every media file it names still matches it byte for byte. */
-async function verifiedCdr(ctx: RunContext, intent: DeleteIntent): Promise<{ cdr: ArchivedCdr; file: string } | string> {
-  const folder = conversationFolder(ctx.config.archiveDir, ctx.config.timezone, Date.parse(intent.conversationStart), intent.conversationId);
+async function verifiedCdr(
+  ctx: RunContext,
+  intent: DeleteIntent,
+): Promise<{ cdr: ArchivedCdr; file: string } | string> {
+  const folder = conversationFolder(
+    ctx.config.archiveDir,
+    ctx.config.timezone,
+    Date.parse(intent.conversationStart),
+    intent.conversationId,
+  );
   const file = path.join(folder, cdrFileName(intent.recordingId));
   let cdr: ArchivedCdr;
   try {
@@ -111,16 +124,24 @@ async function verifiedCdr(ctx: RunContext, intent: DeleteIntent): Promise<{ cdr
   for (const media of cdr.media) {
     const actual = await sha256Of(path.join(folder, media.file));
     if (actual === undefined) return `${media.file} is missing`;
-    if (actual.sha256 !== media.sha256 || actual.size !== media.sizeBytes) return `${media.file} does not match the SHA-256 in its CDR`;
+    if (actual.sha256 !== media.sha256 || actual.size !== media.sizeBytes)
+      return `${media.file} does not match the SHA-256 in its CDR`;
   }
   return { cdr, file };
 }
 
 /** Carries out `intents` (journal first, then those archived in this run). */
-export async function processDeletes(ctx: RunContext, journal: DeleteJournal, intents: DeleteIntent[]): Promise<void> {
+export async function processDeletes(
+  ctx: RunContext,
+  journal: DeleteJournal,
+  intents: DeleteIntent[],
+): Promise<void> {
   for (let i = 0; i < intents.length && !ctx.stopping; i += BATCH) {
     const batch = intents.slice(i, i + BATCH);
-    const protectedIds = await ctx.client.recordings.getProtectedConversations([...new Set(batch.map((b) => b.conversationId))], { signal: ctx.signal });
+    const protectedIds = await ctx.client.recordings.getProtectedConversations(
+      [...new Set(batch.map((b) => b.conversationId))],
+      { signal: ctx.signal },
+    );
     for (const intent of batch) {
       if (ctx.stopping) return;
       await deleteOne(ctx, journal, intent, protectedIds.has(intent.conversationId));
@@ -128,11 +149,22 @@ export async function processDeletes(ctx: RunContext, journal: DeleteJournal, in
   }
 }
 
-async function deleteOne(ctx: RunContext, journal: DeleteJournal, intent: DeleteIntent, isProtected: boolean): Promise<void> {
+async function deleteOne(
+  ctx: RunContext,
+  journal: DeleteJournal,
+  intent: DeleteIntent,
+  isProtected: boolean,
+): Promise<void> {
   const { report } = ctx;
   if (isProtected) {
     if (intent.protectedAlerted !== true) {
-      report.alert({ type: 'deleteProtected', conversationId: intent.conversationId, recordingId: intent.recordingId, message: 'under deletion protection (legal hold); kept in the delete journal and checked again each run' });
+      report.alert({
+        type: 'deleteProtected',
+        conversationId: intent.conversationId,
+        recordingId: intent.recordingId,
+        message:
+          'under deletion protection (legal hold); kept in the delete journal and checked again each run',
+      });
       await journal.write({ ...intent, protectedAlerted: true });
     }
     return;
@@ -148,7 +180,12 @@ async function deleteOne(ctx: RunContext, journal: DeleteJournal, intent: Delete
   await ctx.lock.assertHeld();
   crashPoint('before-delete-call');
   try {
-    await ctx.client.recordings.updateRetention(intent.conversationId, intent.recordingId, { deleteDate }, { signal: ctx.signal });
+    await ctx.client.recordings.updateRetention(
+      intent.conversationId,
+      intent.recordingId,
+      { deleteDate },
+      { signal: ctx.signal },
+    );
   } catch (error) {
     if (error instanceof GenesysApiError && error.status === 404) {
       // Already gone in Genesys: the delete is done.
@@ -169,18 +206,40 @@ async function deleteOne(ctx: RunContext, journal: DeleteJournal, intent: Delete
       conversationId: cdr.conversationId,
       recordingId: cdr.recordingId,
       conversationStart: cdr.conversationStart,
-      file: path.relative(ctx.config.archiveDir, path.join(path.dirname(checked.file), primary.file)).split(path.sep).join('/'),
+      file: path
+        .relative(ctx.config.archiveDir, path.join(path.dirname(checked.file), primary.file))
+        .split(path.sep)
+        .join('/'),
       sha256: primary.sha256,
       cdrSha256: createHash('sha256').update(xml).digest('hex'),
     },
   ]);
   await journal.clear(intent);
   report.counts.deleted += 1;
-  report.item({ conversationId: intent.conversationId, recordingId: intent.recordingId, status: 'deleted', reason: `deleteDate ${deleteDate}`, file: primary.file, sizeBytes: primary.sizeBytes, sha256: primary.sha256, fromRetryBuffer: false });
+  report.item({
+    conversationId: intent.conversationId,
+    recordingId: intent.recordingId,
+    status: 'deleted',
+    reason: `deleteDate ${deleteDate}`,
+    file: primary.file,
+    sizeBytes: primary.sizeBytes,
+    sha256: primary.sha256,
+    fromRetryBuffer: false,
+  });
 }
 
-async function deleteFailed(ctx: RunContext, journal: DeleteJournal, intent: DeleteIntent, message: string): Promise<void> {
+async function deleteFailed(
+  ctx: RunContext,
+  journal: DeleteJournal,
+  intent: DeleteIntent,
+  message: string,
+): Promise<void> {
   if (intent.failedAlerted === true) return;
-  ctx.report.alert({ type: 'deleteFailed', conversationId: intent.conversationId, recordingId: intent.recordingId, message: `${message}; kept in the delete journal and tried again in later runs` });
+  ctx.report.alert({
+    type: 'deleteFailed',
+    conversationId: intent.conversationId,
+    recordingId: intent.recordingId,
+    message: `${message}; kept in the delete journal and tried again in later runs`,
+  });
   await journal.write({ ...intent, failedAlerted: true });
 }

@@ -44,7 +44,10 @@ export class InflightJournal {
     await ensureDir(path.dirname(this.file));
     let handle: fs.FileHandle | undefined;
     try {
-      const created = !(await fs.stat(this.file).then(() => true, () => false));
+      const created = !(await fs.stat(this.file).then(
+        () => true,
+        () => false,
+      ));
       handle = await fs.open(this.file, 'a', FILE_MODE);
       await handle.write(`${rel}\n`);
       await handle.sync();

@@ -17,8 +17,8 @@ import { listRetryEntries } from '../state/retry-buffer.js';
 import { sweepPartials } from '../state/atomic.js';
 import { isoUtc, parseUtcIso } from '../util/time.js';
 import { notReadyPollMs, type RunContext } from './context.js';
-import { settleConversation } from './conversation.js';
-import { listWindowSync } from './discovery.js';
+import { discover } from './discover.js';
+import { saveFrontier } from './frontier.js';
 import { WorkPool } from './pool.js';
 import { DurablePrefix } from './prefix.js';
 import { ReportWriter } from './report.js';
@@ -28,7 +28,6 @@ import { DeleteJournal, processDeletes } from './deletes.js';
 import { finishRun } from './finish.js';
 import { InflightJournal } from './inflight.js';
 import { pingHealthcheck } from './healthcheck.js';
-import { planWindows } from './windows.js';
 import path from 'node:path';
 
 export interface PipelineOptions {
@@ -118,6 +117,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
 
       const pool = new WorkPool(config.concurrency);
       let windowInfo: { from: string; to: string } | null = null;
+      let listedUpTo: number | undefined;
       let failure: unknown;
       try {
         await pingHealthcheck(ctx, '/start');
@@ -136,7 +136,9 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         }
         const deleting = config.deleteAfterIngest && !options.dryRun;
         if (deleting) {
-          const journaled = await ctx.deletes.load((file) => cmd.output.warn(`${file} in the delete journal cannot be read; it is left alone`));
+          const journaled = await ctx.deletes.load((file) =>
+            cmd.output.warn(`${file} in the delete journal cannot be read; it is left alone`),
+          );
           await processDeletes(ctx, ctx.deletes, journaled);
         }
         await runRetryBatch(ctx, listing, pool);
@@ -148,51 +150,19 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
           ctx.now() - config.availabilityDelayMinutes * 60_000,
         );
         windowInfo = { from: isoUtc(start.startMs), to: isoUtc(Math.max(windowEnd, start.startMs)) };
-        for (const window of planWindows(start.startMs, windowEnd, ctx.now())) {
-          if (ctx.stopping || pool.stopped) break;
-          if (window.mode === 'async') {
-            report.alert({
-              type: 'discoveryCapped',
-              conversationId: '',
-              recordingId: '',
-              message: `the window from ${isoUtc(window.fromMs)} lies beyond what the synchronous query serves; asynchronous jobs are not available in this version, the cursor waits here`,
-            });
-            break;
-          }
-          const result = await listWindowSync(ctx, window, prefix.position, {
-            onConversation: async (facts) => {
-              report.counts.discovered += 1;
-              prefix.listed({ startMs: facts.startMs, conversationId: facts.conversationId });
-              await pool.submit(async () => {
-                if (await settleConversation(ctx, facts)) prefix.settled(facts.conversationId);
-              });
+        listedUpTo = await discover(
+          {
+            ctx,
+            prefix,
+            pool,
+            saveCursor,
+            afterBatch: async () => {
+              if (deleting) await processDeletes(ctx, ctx.deletes, ctx.deletes.takePending());
             },
-            onProgress: async (complete) => {
-              await saveCursor(complete).catch((error: unknown) => {
-                throw error;
-              });
-            },
-            onMalformed: (conv) =>
-              cmd.output.warn(
-                `analytics returned conversation ${conv.conversationId} without a start time; it holds the cursor`,
-              ),
-          });
-          await pool.drain();
-          if (deleting) await processDeletes(ctx, ctx.deletes, ctx.deletes.takePending());
-          await saveCursor(
-            result === 'complete' ? { startMs: window.toMs, conversationId: '' } : prefix.position,
-          );
-          if (result !== 'complete') {
-            if (result === 'capped')
-              report.alert({
-                type: 'discoveryCapped',
-                conversationId: '',
-                recordingId: '',
-                message: `more than 10,000 conversations between ${isoUtc(window.fromMs)} and ${isoUtc(window.toMs)}; the cursor waits until the asynchronous path can list them`,
-              });
-            break;
-          }
-        }
+          },
+          start,
+          windowEnd,
+        );
         await pool.drain();
       } catch (error) {
         failure =
@@ -211,6 +181,15 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
       // Whatever happened, the cursor moves to the durable prefix: settled work is never re-done.
       if (!options.dryRun && !(failure instanceof IngestError && failure.code === 'lock.held')) {
         await saveCursor(prefix.position).catch(() => undefined);
+      }
+      if (!options.dryRun && failure === undefined && listedUpTo !== undefined) {
+        // Saved with the cursor it belongs to: a rewind (any other cursor) voids it.
+        await saveFrontier(paths.workDir, {
+          version: 1,
+          base: saved,
+          listedUpTo,
+          pending: prefix.outstandingPositions(),
+        });
       }
       const exitCode = exitCodeFor(failure, ctx);
       await finishRun(ctx, {

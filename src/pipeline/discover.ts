@@ -1,0 +1,114 @@
+/**
+ * The discovery phase of a run: from the frontier when one was saved with this cursor (newest-first,
+ * cost proportional to new conversations), else window by window from the cursor, oldest first
+ * (SPEC §4.1). Every conversation found is registered with the durable prefix and settled in the
+ * pool; the cursor is saved as the prefix grows.
+ */
+import type { Position } from '../state/position.js';
+import { isoUtc } from '../util/time.js';
+import type { RunContext } from './context.js';
+import { settleConversation } from './conversation.js';
+import { listWindowSync } from './discovery.js';
+import type { ConversationFacts } from './facts.js';
+import { frontierServes, listSinceFrontier, loadFrontier, rereadPending } from './frontier.js';
+import type { WorkPool } from './pool.js';
+import type { DurablePrefix } from './prefix.js';
+import { planWindows } from './windows.js';
+
+export interface DiscoveryDeps {
+  ctx: RunContext;
+  prefix: DurablePrefix;
+  pool: WorkPool;
+  saveCursor(complete: Position): Promise<void>;
+  /** Work to do after each batch has settled (deletes). */
+  afterBatch(): Promise<void>;
+}
+
+/** Returns up to where listing is complete (for the next frontier), or undefined when it stopped short. */
+export async function discover(
+  deps: DiscoveryDeps,
+  start: Position,
+  windowEnd: number,
+): Promise<number | undefined> {
+  const { ctx } = deps;
+  const frontier = await loadFrontier(ctx.paths.workDir, start);
+  if (frontier !== undefined && frontierServes(frontier, windowEnd, ctx.now())) {
+    const outcome = await fromFrontier(deps, frontier.pending, frontier.listedUpTo, windowEnd);
+    if (outcome === 'done') return windowEnd;
+    if (outcome === 'stopped') return undefined;
+    ctx.output.debug('the frontier could not serve this run; listing from the cursor');
+  }
+  return fromCursor(deps, windowEnd);
+}
+
+async function submit(deps: DiscoveryDeps, facts: ConversationFacts): Promise<void> {
+  deps.ctx.report.counts.discovered += 1;
+  deps.prefix.listed({ startMs: facts.startMs, conversationId: facts.conversationId });
+  await deps.pool.submit(async () => {
+    if (await settleConversation(deps.ctx, facts)) deps.prefix.settled(facts.conversationId);
+  });
+}
+
+async function fromFrontier(
+  deps: DiscoveryDeps,
+  pending: Position[],
+  listedUpTo: number,
+  windowEnd: number,
+): Promise<'done' | 'stopped' | 'capped'> {
+  const { ctx, prefix, pool } = deps;
+  const fresh = await listSinceFrontier(ctx, listedUpTo, windowEnd);
+  if (fresh === 'capped') return 'capped';
+  const { found, missing } = await rereadPending(ctx, pending);
+  // A pending conversation analytics no longer returns keeps holding the cursor: never assume it settled.
+  for (const position of missing) prefix.listed(position);
+  for (const facts of [...found, ...fresh]) {
+    if (ctx.stopping || pool.stopped) break;
+    await submit(deps, facts);
+  }
+  await pool.drain();
+  await deps.afterBatch();
+  if (ctx.stopping || pool.stopped) return 'stopped';
+  await deps.saveCursor({ startMs: windowEnd, conversationId: '' });
+  return 'done';
+}
+
+async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<number | undefined> {
+  const { ctx, prefix, pool } = deps;
+  for (const window of planWindows(prefix.position.startMs, windowEnd, ctx.now())) {
+    if (ctx.stopping || pool.stopped) return undefined;
+    if (window.mode === 'async') {
+      ctx.report.alert({
+        type: 'discoveryCapped',
+        conversationId: '',
+        recordingId: '',
+        message: `the window from ${isoUtc(window.fromMs)} lies beyond what the synchronous query serves; asynchronous jobs are not available in this version, the cursor waits here`,
+      });
+      return undefined;
+    }
+    const result = await listWindowSync(ctx, window, prefix.position, {
+      onConversation: (facts) => submit(deps, facts),
+      onProgress: (complete) => deps.saveCursor(complete),
+      onMalformed: (conv) =>
+        ctx.output.warn(
+          `analytics returned conversation ${conv.conversationId} without a start time; it was skipped`,
+        ),
+    });
+    await pool.drain();
+    await deps.afterBatch();
+    await deps.saveCursor(
+      result === 'complete' ? { startMs: window.toMs, conversationId: '' } : prefix.position,
+    );
+    if (result !== 'complete') {
+      if (result === 'capped') {
+        ctx.report.alert({
+          type: 'discoveryCapped',
+          conversationId: '',
+          recordingId: '',
+          message: `more than 10,000 conversations between ${isoUtc(window.fromMs)} and ${isoUtc(window.toMs)}; the cursor waits until the asynchronous path can list them`,
+        });
+      }
+      return undefined;
+    }
+  }
+  return ctx.stopping ? undefined : windowEnd;
+}
