@@ -14,18 +14,22 @@ export async function verify(ctx: CommandContext, options: VerifyOptions): Promi
   if (options.archive) {
     throw new UsageError('notAvailable', "'verify --archive' is not available yet in this version");
   }
-  if (!options.offline) {
-    throw new UsageError(
-      'notAvailable',
-      "online checks are not available yet in this version; use 'verify --offline'",
-    );
-  }
   const { config, paths } = loadForCommand(ctx, { requireSecret: !options.offline });
   const checks: Check[] = await offlineChecks(config, paths, ctx.now());
-  return report(ctx, checks);
+  let unreachable = false;
+  if (!options.offline) {
+    const { onlineChecks } = await import('../verify/online.js');
+    const online = await onlineChecks(config, paths, ctx.now());
+    checks.push(...online.checks);
+    unreachable = online.unreachable;
+  }
+  const ok = report(ctx, checks);
+  // Genesys or the proxy unreachable, or credentials refused: exit 4, like every command (SPEC §1.1).
+  if (unreachable) return ExitCode.remote;
+  return ok ? ExitCode.ok : ExitCode.verifyFailed;
 }
 
-function report(ctx: CommandContext, checks: Check[]): number {
+function report(ctx: CommandContext, checks: Check[]): boolean {
   const ok = checks.every((c) => c.ok);
   ctx.output.document({ ok, checks });
   for (const check of checks) {
@@ -38,5 +42,5 @@ function report(ctx: CommandContext, checks: Check[]): number {
     if (check.hint !== undefined) ctx.output.result(`      hint: ${check.hint}`);
   }
   ctx.output.result(ok ? 'all checks passed' : `${checks.filter((c) => !c.ok).length} check(s) failed`);
-  return ok ? ExitCode.ok : ExitCode.verifyFailed;
+  return ok;
 }
