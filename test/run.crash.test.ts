@@ -16,16 +16,25 @@ describe('run: crashes, signals and overlapping runs', () => {
   it('kill -9 at random moments, many times: nothing lost, nothing duplicated, cursor never ahead of the archive', async (t) => {
     const now = Date.now();
     const setup = await startSimWorkspace({
-      spec: { seed: 'crash', conversations: 60, fromMs: now - 20 * HOUR, toMs: now - HOUR, mix: QUIET_MIX, recordingBytes: [100_000, 300_000] },
+      spec: {
+        seed: 'crash',
+        conversations: 60,
+        fromMs: now - 20 * HOUR,
+        toMs: now - HOUR,
+        mix: QUIET_MIX,
+        recordingBytes: [100_000, 300_000],
+      },
       sim: { mediaBytesPerSecond: 4_000_000, apiLatencyMs: [5, 20] },
     });
     t.after(() => setup.cleanup());
     const { ws, sim } = setup;
     const expected = expectedArchive(sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 0);
     let seed = 7;
-    const random = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const random = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
     for (let i = 0; i < 10; i += 1) {
-      const { child, done } = spawnCli(['run', '--json', '--config', ws.configPath], { env: baseEnv(TEST_ENV) });
+      const { child, done } = spawnCli(['run', '--json', '--config', ws.configPath], {
+        env: baseEnv(TEST_ENV),
+      });
       await sleep(400 + Math.floor(random() * 1600));
       child.kill('SIGKILL');
       await done;
@@ -41,13 +50,20 @@ describe('run: crashes, signals and overlapping runs', () => {
       const parked = new Set(await retryEntries(ws));
       for (const e of expected.values()) {
         if (sim.org.conversation(e.conversationId)!.startMs >= cursor) continue;
-        assert.ok(files.has(e.file.replace(/\.wav$/, '.xml')) || parked.has(`${e.conversationId}_${e.recordingId}.xml`), `kill ${i}: ${e.file} is before the cursor but not archived`);
+        assert.ok(
+          files.has(e.file.replace(/\.wav$/, '.xml')) ||
+            parked.has(`${e.conversationId}_${e.recordingId}.xml`),
+          `kill ${i}: ${e.file} is before the cursor but not archived`,
+        );
       }
     }
     const final = await ingest(ws);
     assert.equal(final.result.code, 0, final.result.stderr);
     const files = await archiveFiles(ws.archiveDir);
-    assert.deepEqual(files.filter((f) => f.endsWith('.wav')), [...expected.values()].map((e) => e.file).sort());
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.wav')),
+      [...expected.values()].map((e) => e.file).sort(),
+    );
     assert.equal(files.filter((f) => f.endsWith('.xml')).length, expected.size);
     for (const e of expected.values()) {
       const data = await fs.readFile(path.join(ws.archiveDir, e.file));
@@ -61,11 +77,23 @@ describe('run: crashes, signals and overlapping runs', () => {
 
   it('two runs at once: the second exits 3 at once and changes nothing', async (t) => {
     const now = Date.now();
-    const setup = await startSimWorkspace({ spec: { seed: 'overlap', conversations: 20, fromMs: now - 5 * HOUR, toMs: now - HOUR, mix: QUIET_MIX }, sim: { apiLatencyMs: [100, 150] } });
+    const setup = await startSimWorkspace({
+      spec: { seed: 'overlap', conversations: 20, fromMs: now - 5 * HOUR, toMs: now - HOUR, mix: QUIET_MIX },
+      sim: { apiLatencyMs: [100, 150] },
+    });
     t.after(() => setup.cleanup());
     const first = spawnCli(['run', '--json', '--config', setup.ws.configPath], { env: baseEnv(TEST_ENV) });
     const lock = path.join(path.dirname(setup.ws.cursorFile), 'pol1_src1.lock');
-    for (let i = 0; i < 100 && !(await fs.stat(lock).then(() => true, () => false)); i += 1) await sleep(50);
+    for (
+      let i = 0;
+      i < 100 &&
+      !(await fs.stat(lock).then(
+        () => true,
+        () => false,
+      ));
+      i += 1
+    )
+      await sleep(50);
     const second = await ingest(setup.ws);
     assert.equal(second.result.code, 3);
     assert.equal((JSON.parse(second.result.stdout) as { error: { code: string } }).error.code, 'lock.held');
@@ -76,7 +104,14 @@ describe('run: crashes, signals and overlapping runs', () => {
   it('SIGTERM mid-run: exit 130 within 10 s, temporary files removed, state saved; the next run finishes the work', async (t) => {
     const now = Date.now();
     const setup = await startSimWorkspace({
-      spec: { seed: 'sigterm', conversations: 30, fromMs: now - 5 * HOUR, toMs: now - HOUR, mix: QUIET_MIX, recordingBytes: 400_000 },
+      spec: {
+        seed: 'sigterm',
+        conversations: 30,
+        fromMs: now - 5 * HOUR,
+        toMs: now - HOUR,
+        mix: QUIET_MIX,
+        recordingBytes: 400_000,
+      },
       sim: { mediaBytesPerSecond: 1_000_000 },
     });
     t.after(() => setup.cleanup());
@@ -94,6 +129,9 @@ describe('run: crashes, signals and overlapping runs', () => {
     const next = await ingest(setup.ws);
     assert.equal(next.result.code, 0, next.result.stderr);
     const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 0);
-    assert.equal((await archiveFiles(setup.ws.archiveDir)).filter((f) => f.endsWith('.wav')).length, expected.size);
+    assert.equal(
+      (await archiveFiles(setup.ws.archiveDir)).filter((f) => f.endsWith('.wav')).length,
+      expected.size,
+    );
   });
 });

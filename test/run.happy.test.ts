@@ -23,7 +23,15 @@ const HOUR = 3_600_000;
 describe('run: happy path', () => {
   it('archives every recording exactly once over several days, with verified bytes, CDRs and ledger', async (t) => {
     const now = Date.now();
-    const setup = await startSimWorkspace({ spec: { seed: 'happy', conversations: 60, fromMs: now - 5 * 24 * HOUR, toMs: now - HOUR, mix: QUIET_MIX } });
+    const setup = await startSimWorkspace({
+      spec: {
+        seed: 'happy',
+        conversations: 60,
+        fromMs: now - 5 * 24 * HOUR,
+        toMs: now - HOUR,
+        mix: QUIET_MIX,
+      },
+    });
     t.after(() => setup.cleanup());
     const { ws, sim } = setup;
     const r = await runCli(['run', '--json', '--config', ws.configPath]);
@@ -61,7 +69,9 @@ describe('run: happy path', () => {
     assert.equal(chain.lines, expected.size + 60);
 
     // status.json and the report on disk.
-    const status = JSON.parse(await fs.readFile(path.join(ws.stateDir, 'reports', 'pol1_src1', 'status.json'), 'utf8')) as { lastExitCode: number; retryBuffer: { size: number } };
+    const status = JSON.parse(
+      await fs.readFile(path.join(ws.stateDir, 'reports', 'pol1_src1', 'status.json'), 'utf8'),
+    ) as { lastExitCode: number; retryBuffer: { size: number } };
     assert.equal(status.lastExitCode, 0);
     assert.equal(status.retryBuffer.size, 0);
 
@@ -75,7 +85,13 @@ describe('run: happy path', () => {
     assert.deepEqual(await archiveFiles(ws.archiveDir), files);
 
     // A rewind: re-listed conversations cost no recording request and no download.
-    const rewind = await runCli(['cursor', 'set', new Date(now - 6 * 24 * HOUR).toISOString(), '--config', ws.configPath]);
+    const rewind = await runCli([
+      'cursor',
+      'set',
+      new Date(now - 6 * 24 * HOUR).toISOString(),
+      '--config',
+      ws.configPath,
+    ]);
     assert.equal(rewind.code, 0, rewind.stderr);
     const third = await runCli(['run', '--json', '--config', ws.configPath]);
     assert.equal(third.code, 0, third.stderr);

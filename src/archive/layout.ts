@@ -12,11 +12,20 @@ import { datePartsInZone } from '../util/time.js';
 /** An id from Genesys that cannot become a path part: that item is refused, the run goes on. */
 export class UnsafeIdError extends IngestError {
   constructor(what: string, value: string) {
-    super('archive.unsafeId', `refusing ${what} ${JSON.stringify(value.slice(0, 80))}: not a Genesys id, it cannot become a file name`, ExitCode.partial);
+    super(
+      'archive.unsafeId',
+      `refusing ${what} ${JSON.stringify(value.slice(0, 80))}: not a Genesys id, it cannot become a file name`,
+      ExitCode.partial,
+    );
   }
 }
 
-export function conversationFolder(archiveDir: string, timezone: string, conversationStartMs: number, conversationId: string): string {
+export function conversationFolder(
+  archiveDir: string,
+  timezone: string,
+  conversationStartMs: number,
+  conversationId: string,
+): string {
   if (!isGenesysId(conversationId)) throw new UnsafeIdError('conversation id', conversationId);
   const [yyyy, mm, dd] = datePartsInZone(conversationStartMs, timezone);
   const folder = path.join(archiveDir, yyyy, mm, dd, conversationId.toLowerCase());
@@ -33,8 +42,11 @@ export function cdrFileName(recordingId: string): string {
 /** `<recordingId>.<ext>`, or `<recordingId>_<key>.<ext>` when a recording has several media files. */
 export function mediaFileName(recordingId: string, ext: string, key: string | undefined): string {
   if (!isGenesysId(recordingId)) throw new UnsafeIdError('recording id', recordingId);
-  if (key !== undefined && (!isSafePathPart(key) || !/^[A-Za-z0-9_-]{1,32}$/.test(key))) throw new UnsafeIdError('media key', key);
-  return key === undefined ? `${recordingId.toLowerCase()}.${ext}` : `${recordingId.toLowerCase()}_${key}.${ext}`;
+  if (key !== undefined && (!isSafePathPart(key) || !/^[A-Za-z0-9_-]{1,32}$/.test(key)))
+    throw new UnsafeIdError('media key', key);
+  return key === undefined
+    ? `${recordingId.toLowerCase()}.${ext}`
+    : `${recordingId.toLowerCase()}_${key}.${ext}`;
 }
 
 function assertInside(root: string, target: string): void {

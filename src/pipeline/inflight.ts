@@ -18,7 +18,7 @@ export class InflightJournal {
 
   /** Removes leftovers in every folder a previous run journaled; returns how many were removed. */
   async sweep(archiveDir: string): Promise<number> {
-    let text = '';
+    let text: string;
     try {
       text = await fs.readFile(this.file, 'utf8');
     } catch (error) {

@@ -201,7 +201,8 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         startedAt,
       });
       client.close();
-      if (failure !== undefined && exitCode !== ExitCode.interrupted) throw failure;
+      if (failure !== undefined && exitCode !== ExitCode.interrupted)
+        throw failure instanceof Error ? failure : new Error('run failed', { cause: failure });
       return exitCode;
     },
     { requireSecret: true, overrides: options.overrides },

@@ -39,7 +39,10 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
 }
 
 /** Starts the CLI and hands back the child (to signal or kill it) with a promise of its result. */
-export function spawnCli(args: string[], options: RunOptions = {}): { child: import('node:child_process').ChildProcess; done: Promise<CliResult> } {
+export function spawnCli(
+  args: string[],
+  options: RunOptions = {},
+): { child: import('node:child_process').ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     env: options.env ?? baseEnv(),
@@ -48,8 +51,8 @@ export function spawnCli(args: string[], options: RunOptions = {}): { child: imp
   const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {

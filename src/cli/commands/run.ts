@@ -5,7 +5,8 @@ import type { GlobalOptions } from '../context.js';
 import type { Runner } from '../main.js';
 
 export function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError('must be a whole number of at least 1');
   return Number(value);
 }
 
@@ -28,13 +29,26 @@ interface CatchupFlags extends GlobalOptions {
 
 export function makeRunCommand(run: Runner): Command {
   return new Command('run')
-    .description('one scheduled pass: pending deletes, a retry batch, then every conversation from the cursor to now − availability delay')
+    .description(
+      'one scheduled pass: pending deletes, a retry batch, then every conversation from the cursor to now − availability delay',
+    )
     .option('--dry-run', 'discover and report what would be ingested; change nothing')
-    .option('--max-minutes <n>', 'stop starting new work after this many minutes (config maxRunMinutes)', positiveInt)
+    .option(
+      '--max-minutes <n>',
+      'stop starting new work after this many minutes (config maxRunMinutes)',
+      positiveInt,
+    )
     .action(async (_opts: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<RunFlags>();
-      const overrides: ConfigOverrides = flags.maxMinutes === undefined ? {} : { maxRunMinutes: flags.maxMinutes };
-      await run(flags, async (ctx) => (await import('../../pipeline/run.js')).runPipeline(ctx, { command: 'run', dryRun: flags.dryRun === true, overrides }));
+      const overrides: ConfigOverrides =
+        flags.maxMinutes === undefined ? {} : { maxRunMinutes: flags.maxMinutes };
+      await run(flags, async (ctx) =>
+        (await import('../../pipeline/run.js')).runPipeline(ctx, {
+          command: 'run',
+          dryRun: flags.dryRun === true,
+          overrides,
+        }),
+      );
     });
 }
 
@@ -49,10 +63,16 @@ export function makeCatchupCommand(run: Runner): Command {
       const flags = cmd.optsWithGlobals<CatchupFlags>();
       const overrides: ConfigOverrides = {};
       if (flags.availabilityDelay !== undefined) overrides.availabilityDelayMinutes = flags.availabilityDelay;
-      if (flags.maxRecordingLength !== undefined) overrides.maxRecordingLengthMinutes = flags.maxRecordingLength;
+      if (flags.maxRecordingLength !== undefined)
+        overrides.maxRecordingLengthMinutes = flags.maxRecordingLength;
       await run(flags, async (ctx) => {
         const { runPipeline, parseUntil } = await import('../../pipeline/run.js');
-        return runPipeline(ctx, { command: 'catchup', dryRun: flags.dryRun === true, overrides, ...(flags.until === undefined ? {} : { untilMs: parseUntil(flags.until) }) });
+        return runPipeline(ctx, {
+          command: 'catchup',
+          dryRun: flags.dryRun === true,
+          overrides,
+          ...(flags.until === undefined ? {} : { untilMs: parseUntil(flags.until) }),
+        });
       });
     });
 }
