@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readFileSync } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { baseEnv, ROOT, runCli } from './helpers/cli.js';
 import { makeWorkspace } from './helpers/workspace.js';
@@ -77,13 +77,20 @@ describe('command line basics', () => {
     assert.ok(r.stderr.includes(ws.configPath));
   });
 
-  it('run and catchup refuse honestly until the pipeline exists', async (t) => {
+  it('run and catchup refuse bad arguments with exit 2 before touching anything', async (t) => {
     const ws = await makeWorkspace();
     t.after(() => ws.cleanup());
-    for (const command of ['run', 'catchup']) {
-      const r = await runCli([command, '--config', ws.configPath, '--json']);
-      assert.equal(r.code, 2);
-      assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'notAvailable');
+    const cases: [string[], RegExp][] = [
+      [['run', '--max-minutes', '0'], /--max-minutes/],
+      [['run', '--max-minutes', 'soon'], /--max-minutes/],
+      [['catchup', '--until', 'yesterday'], /--until "yesterday"/],
+      [['catchup', '--availability-delay', '-5'], /--availability-delay/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await runCli([...args, '--config', ws.configPath]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, pattern);
     }
+    await assert.rejects(fs.stat(ws.stateDir), { code: 'ENOENT' });
   });
 });

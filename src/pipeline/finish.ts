@@ -22,7 +22,8 @@ export interface FinishInfo {
   startedAt: number;
 }
 
-export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<void> {
+/** Finishes the run; returns the final exit code (an alert raised here, `lagging`, makes it 1). */
+export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<number> {
   const { config, paths, report } = ctx;
   const now = ctx.now();
   const cursor = await readCursor(paths, config.recordingStartTimestamp, now).catch(() => undefined);
@@ -67,6 +68,7 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<void
   });
   await pingHealthcheck(ctx, exitCode === ExitCode.ok || exitCode === ExitCode.partial ? '' : '/fail');
   await printOutcome(ctx, file, exitCode, info);
+  return exitCode;
 }
 
 async function printOutcome(

@@ -57,6 +57,13 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         cursorState.kind === 'file' ? cursorState.parsed.position : cursorState.position;
       const listing = await listRetryEntries(paths);
       const inflight = new InflightJournal(paths.workDir);
+      const deletes = new DeleteJournal(paths.deletesDir);
+      const deleting = config.deleteAfterIngest && !options.dryRun;
+      const journaled = deleting
+        ? await deletes.load((file) =>
+            cmd.output.warn(`${file} in the delete journal cannot be read; it is left alone`),
+          )
+        : [];
       if (!options.dryRun) {
         // The first run writes the cursor before any ledger line or report: a missing cursor then always means it was removed.
         if (cursorState.kind === 'initial') await writeCursor(paths, start);
@@ -96,7 +103,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         ledger: await Ledger.open(paths.ledgerDir),
         settled: new SettledIndex(path.join(paths.workDir, 'settled')),
         inflight,
-        deletes: new DeleteJournal(paths.deletesDir),
+        deletes,
         output: cmd.output,
         dryRun: options.dryRun,
         signal: controller.signal,
@@ -134,13 +141,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
             message: `the local clock differs from Genesys by ${Math.round(skew / 1000)} s; using Genesys' time`,
           });
         }
-        const deleting = config.deleteAfterIngest && !options.dryRun;
-        if (deleting) {
-          const journaled = await ctx.deletes.load((file) =>
-            cmd.output.warn(`${file} in the delete journal cannot be read; it is left alone`),
-          );
-          await processDeletes(ctx, ctx.deletes, journaled);
-        }
+        if (deleting) await processDeletes(ctx, ctx.deletes, journaled);
         await runRetryBatch(ctx, listing, pool);
         await pool.drain();
         if (deleting) await processDeletes(ctx, ctx.deletes, ctx.deletes.takePending());
@@ -191,9 +192,8 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
           pending: prefix.outstandingPositions(),
         });
       }
-      const exitCode = exitCodeFor(failure, ctx);
-      await finishRun(ctx, {
-        exitCode,
+      const exitCode = await finishRun(ctx, {
+        exitCode: exitCodeFor(failure, ctx),
         failure,
         window: windowInfo,
         before: formatCursorLine(start),
