@@ -34,6 +34,8 @@ export interface RunContext {
   now(): number;
   /** How long one run polls a recording still uploading or transcoding (SPEC §4.3: two minutes). */
   readonly notReadyPollMs: number;
+  /** Results the synchronous query serves per interval (Genesys: 10,000; smaller in tests). */
+  readonly syncResultCap: number;
   /** Set when something attempted for the first time in this run failed (exit 1). */
   firstFailure: boolean;
   /** Set when a run-level failure stops new work. */
@@ -44,6 +46,12 @@ export interface RunContext {
 export function notReadyPollMs(env: NodeJS.ProcessEnv): number {
   const fromEnv = Number(env.GENESYS_INGEST_NOT_READY_POLL_MS);
   return Number.isInteger(fromEnv) && fromEnv >= 0 ? fromEnv : 120_000;
+}
+
+/** 10,000 (SPEC §4.1); `GENESYS_INGEST_SYNC_RESULT_CAP` scales it down for the test suite only. */
+export function syncResultCap(env: NodeJS.ProcessEnv): number {
+  const fromEnv = Number(env.GENESYS_INGEST_SYNC_RESULT_CAP);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 10_000;
 }
 
 /**

@@ -8,7 +8,8 @@ import type { Position } from '../state/position.js';
 import { isoUtc } from '../util/time.js';
 import type { RunContext } from './context.js';
 import { settleConversation } from './conversation.js';
-import { listWindowSync } from './discovery.js';
+import { listWindowAsync } from './async-listing.js';
+import { listWindowSync, type ListingEvents } from './discovery.js';
 import type { ConversationFacts } from './facts.js';
 import { frontierServes, listSinceFrontier, loadFrontier, rereadPending } from './frontier.js';
 import type { WorkPool } from './pool.js';
@@ -72,43 +73,52 @@ async function fromFrontier(
   return 'done';
 }
 
+const DAY_MS = 86_400_000;
+
 async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<number | undefined> {
   const { ctx, prefix, pool } = deps;
-  for (const window of planWindows(prefix.position.startMs, windowEnd, ctx.now())) {
+  const queue = planWindows(prefix.position.startMs, windowEnd, ctx.now());
+  const events: ListingEvents = {
+    onConversation: (facts) => submit(deps, facts),
+    onProgress: (complete) => deps.saveCursor(complete),
+    onMalformed: (conv) =>
+      ctx.output.warn(
+        `analytics returned conversation ${conv.conversationId} without a start time; it was skipped`,
+      ),
+  };
+  for (let window = queue.shift(); window !== undefined; window = queue.shift()) {
     if (ctx.stopping || pool.stopped) return undefined;
-    if (window.mode === 'async') {
-      ctx.report.alert({
-        type: 'discoveryCapped',
-        conversationId: '',
-        recordingId: '',
-        message: `the window from ${isoUtc(window.fromMs)} lies beyond what the synchronous query serves; asynchronous jobs are not available in this version, the cursor waits here`,
-      });
-      return undefined;
+    let result =
+      window.mode === 'sync' ? await listWindowSync(ctx, window, prefix.position, events) : 'async';
+    if (result === 'capped') {
+      // Under the whole-day rule only a window of one UTC day cannot be split further.
+      const nextDay = Math.floor(window.fromMs / DAY_MS) * DAY_MS + DAY_MS;
+      if (nextDay < window.toMs) {
+        queue.unshift({ ...window, toMs: nextDay }, { ...window, fromMs: nextDay });
+        continue;
+      }
+      result = 'async';
     }
-    const result = await listWindowSync(ctx, window, prefix.position, {
-      onConversation: (facts) => submit(deps, facts),
-      onProgress: (complete) => deps.saveCursor(complete),
-      onMalformed: (conv) =>
-        ctx.output.warn(
-          `analytics returned conversation ${conv.conversationId} without a start time; it was skipped`,
-        ),
-    });
+    if (result === 'async') {
+      const outcome = await listWindowAsync(ctx, window, prefix.position, events);
+      if (outcome === 'unavailable') {
+        ctx.report.alert({
+          type: 'discoveryCapped',
+          conversationId: '',
+          recordingId: '',
+          message: `the conversations from ${isoUtc(window.fromMs)} to ${isoUtc(window.toMs)} need an asynchronous analytics job, whose data is not available yet; the cursor waits here`,
+        });
+        await pool.drain();
+        return undefined;
+      }
+      result = outcome;
+    }
     await pool.drain();
     await deps.afterBatch();
     await deps.saveCursor(
       result === 'complete' ? { startMs: window.toMs, conversationId: '' } : prefix.position,
     );
-    if (result !== 'complete') {
-      if (result === 'capped') {
-        ctx.report.alert({
-          type: 'discoveryCapped',
-          conversationId: '',
-          recordingId: '',
-          message: `more than 10,000 conversations between ${isoUtc(window.fromMs)} and ${isoUtc(window.toMs)}; the cursor waits until the asynchronous path can list them`,
-        });
-      }
-      return undefined;
-    }
+    if (result !== 'complete') return undefined;
   }
   return ctx.stopping ? undefined : windowEnd;
 }

@@ -13,7 +13,6 @@ import { completeBefore } from './prefix.js';
 import { intervalString, type QueryWindow } from './windows.js';
 
 export const PAGE_SIZE = 100;
-export const SYNC_RESULT_CAP = 10_000;
 const MAX_RELISTS = 3;
 
 /** Only voice conversations; never filtered on end or recording, which would hide live ones. */
@@ -55,7 +54,7 @@ export async function listWindowSync(
     })) {
       if (totalHits === undefined) {
         totalHits = page.totalHits;
-        if (totalHits > SYNC_RESULT_CAP) return 'capped';
+        if (totalHits > ctx.syncResultCap) return 'capped';
       } else if (page.totalHits !== totalHits) {
         changed = true;
       }

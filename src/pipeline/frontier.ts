@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../state/atomic.js';
 import { comparePositions, type Position } from '../state/position.js';
 import { isGenesysId } from '../util/ids.js';
 import type { RunContext } from './context.js';
-import { PAGE_SIZE, SYNC_RESULT_CAP, VOICE_FILTER } from './discovery.js';
+import { PAGE_SIZE, VOICE_FILTER } from './discovery.js';
 import { conversationFacts, type ConversationFacts } from './facts.js';
 import { intervalString, MAX_WINDOW_MS, syncHorizon } from './windows.js';
 
@@ -102,7 +102,7 @@ export async function listSinceFrontier(
     }
     // Pages are newest first: once one reaches back past the frontier, everything newer was seen.
     if (reachedOld) break;
-    if (page.pageNumber * page.pageSize >= SYNC_RESULT_CAP && page.conversations.length === page.pageSize)
+    if (page.pageNumber * page.pageSize >= ctx.syncResultCap && page.conversations.length === page.pageSize)
       return 'capped';
   }
   return [...found.values()].sort(

@@ -16,7 +16,7 @@ import { comparePositions, type Position } from '../state/position.js';
 import { listRetryEntries } from '../state/retry-buffer.js';
 import { sweepPartials } from '../state/atomic.js';
 import { isoUtc, parseUtcIso } from '../util/time.js';
-import { notReadyPollMs, type RunContext } from './context.js';
+import { notReadyPollMs, syncResultCap, type RunContext } from './context.js';
 import { discover } from './discover.js';
 import { saveFrontier } from './frontier.js';
 import { WorkPool } from './pool.js';
@@ -109,6 +109,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         signal: controller.signal,
         now: () => Date.now() + skewMs,
         notReadyPollMs: notReadyPollMs(cmd.env),
+        syncResultCap: syncResultCap(cmd.env),
         firstFailure: false,
         stopping: false,
       };
