@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import { ALL_PERMISSIONS } from '../src/simulator/index.js';
 import { runCli, snapshotTree } from './helpers/cli.js';
 import { startProxy } from './helpers/proxy.js';
-import { startSimWorkspace } from './helpers/sim.js';
+import { archiveFiles, QUIET_MIX, startSimWorkspace } from './helpers/sim.js';
+import { ingest } from './helpers/run.js';
 import { CLIENT_SECRET, makeWorkspace } from './helpers/workspace.js';
 
 interface VerifyDoc {
@@ -193,5 +194,34 @@ describe('verify', () => {
     assert.equal(human.code, 5);
     assert.match(human.stdout, /FAIL {2}lock: held by run/);
     assert.match(human.stdout, /hint: /);
+  });
+
+  it('--archive after a real run passes; a flipped byte in one recording fails it (exit 5, altered)', async (t) => {
+    const now = Date.now();
+    const setup = await startSimWorkspace({
+      spec: {
+        seed: 'audit',
+        conversations: 8,
+        fromMs: now - 5 * 3_600_000,
+        toMs: now - 3_600_000,
+        mix: QUIET_MIX,
+      },
+    });
+    t.after(() => setup.cleanup());
+    assert.equal((await ingest(setup.ws)).result.code, 0);
+    let r = await runCli(['verify', '--offline', '--archive', '--json', '--config', setup.ws.configPath]);
+    assert.equal(r.code, 0, r.stdout);
+    const wav = (await archiveFiles(setup.ws.archiveDir)).find((f) => f.endsWith('.wav'))!;
+    const file = path.join(setup.ws.archiveDir, wav);
+    const data = await fs.readFile(file);
+    data[100] = data[100]! ^ 0xff;
+    await fs.writeFile(file, data);
+    r = await runCli(['verify', '--offline', '--archive', '--json', '--config', setup.ws.configPath]);
+    assert.equal(r.code, 5);
+    const doc = JSON.parse(r.stdout) as VerifyDoc & { findings: { kind: string; path: string }[] };
+    assert.deepEqual(
+      doc.findings.map((f) => [f.kind, f.path]),
+      [['altered', wav]],
+    );
   });
 });

@@ -59,6 +59,16 @@ export class Output {
     this.err.write(`${redact(text)}\n`);
   }
 
+  /**
+   * A status line rewritten in place on a terminal (stderr), for long operations; '' clears it.
+   * Nothing is written when stderr is not a TTY (cron, pipes, CI) or with --quiet.
+   */
+  progress(text: string): void {
+    if (this.quiet || this.err.isTTY !== true || process.env.CI !== undefined || process.env.TERM === 'dumb')
+      return;
+    this.err.write(text === '' ? '\r\u001b[K' : `\r${redact(text)}\u001b[K`);
+  }
+
   /** Only with --verbose. */
   debug(text: string): void {
     if (this.verbose && !this.quiet) this.err.write(`${redact(text)}\n`);

@@ -2,7 +2,7 @@
  * Archives one recording (SPEC §3.4, §4.2): each media file streamed to a temporary file, hashed and
  * size-checked, made durable; then the CDR, written last, so a CDR's presence means its recording is
  * archived and verified; then the ledger line. A media URL is requested right before its download;
- * a refused URL is replaced by a fresh one at most 3 times per recording per run.
+ * a refused or broken download gets a fresh URL at most 3 times per recording per run.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -10,8 +10,14 @@ import path from 'node:path';
 import { buildArchivedCdrXml, readCdrFile, type ArchivedCdr, type CdrMedia } from '../archive/cdr.js';
 import { cdrFileName, conversationFolder, mediaFileName } from '../archive/layout.js';
 import { StorageError } from '../errors.js';
-import { MediaRefusedError, MediaTransferError, type Recording, type UserInfo } from '../genesys/index.js';
-import type { FormatId } from '../genesys/index.js';
+import {
+  MediaRefusedError,
+  MediaTransferError,
+  type FormatId,
+  type Recording,
+  type RecordingMetadata,
+  type UserInfo,
+} from '../genesys/index.js';
 import { openAtomic, writeFileAtomic } from '../state/atomic.js';
 import { isoInZone, isoUtc, parseUtcIso } from '../util/time.js';
 import type { RunContext } from './context.js';
@@ -20,11 +26,40 @@ import { mediaExtension } from './rules.js';
 
 export const MAX_URL_REFRESHES = 3;
 
-export type ArchiveOutcome =
-  | { kind: 'ingested'; file: string; sizeBytes: number; sha256: string }
-  | { kind: 'alreadyArchived'; file: string; sizeBytes: number; sha256: string };
+/** One media file to fetch: where from, and what Genesys said about it. */
+export interface MediaSource {
+  /** The `mediaUris` key, or a result's position for batch downloads; undefined for a single file. */
+  key: string | undefined;
+  url: string;
+  /** Known before the download for batch results (ORIGINAL), which decides the file name. */
+  contentType?: string | undefined;
+  expectedBytes?: number | undefined;
+}
 
-/** The CDR path of a recording, and whether it exists (the archive already holds it). */
+export interface ArchiveOutcome {
+  kind: 'ingested';
+  file: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+/** The media files of a transcoded recording (`mediaUris`), keyed only when there are several. */
+export function sourcesOf(recording: Recording): MediaSource[] {
+  const keys = Object.keys(recording.mediaUris ?? {}).sort();
+  return keys.flatMap((key) => {
+    const url = recording.mediaUris?.[key]?.mediaUri;
+    if (url === undefined) return [];
+    return [
+      {
+        key: keys.length > 1 ? key : undefined,
+        url,
+        expectedBytes: keys.length > 1 ? undefined : recording.outputSizeInBytes,
+      },
+    ];
+  });
+}
+
+/** The archived CDR of a recording, when the archive holds a valid one. */
 export async function existingCdr(
   ctx: RunContext,
   facts: ConversationFacts,
@@ -37,9 +72,8 @@ export async function existingCdr(
   try {
     const parsed = await readCdrFile(file);
     return parsed.kind === 'archived' ? parsed.cdr : undefined;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    // A CDR that does not parse is not a verified copy: archive the recording again over it.
+  } catch {
+    // Absent, or not parseable: either way not a verified copy, so the recording is archived (again).
     return undefined;
   }
 }
@@ -63,16 +97,53 @@ async function checkFreeSpace(ctx: RunContext, expectedBytes: number): Promise<v
   freeSpaceCache.freeBytes -= expectedBytes;
 }
 
+/** Downloads one media file into the archive folder; throws item-level errors. */
+async function fetchOne(
+  ctx: RunContext,
+  folder: string,
+  recordingId: string,
+  source: MediaSource,
+): Promise<CdrMedia> {
+  const expected =
+    source.expectedBytes !== undefined && source.expectedBytes > 0 ? source.expectedBytes : undefined;
+  await checkFreeSpace(ctx, expected ?? 0);
+  const name = mediaFileName(recordingId, mediaExtension(ctx.config.codec, source.contentType), source.key);
+  await ctx.inflight.note(ctx.config.archiveDir, folder);
+  const target = await openAtomic(path.join(folder, name));
+  try {
+    const result = await ctx.downloads.run(() =>
+      ctx.client.downloadMedia(source.url, target, {
+        ...(expected !== undefined ? { expectedBytes: expected } : {}),
+        signal: ctx.signal,
+      }),
+    );
+    await target.commit();
+    const entry: CdrMedia = {
+      codec: ctx.config.codec,
+      contentType: result.contentType ?? source.contentType ?? 'application/octet-stream',
+      file: name,
+      sizeBytes: result.bytes,
+      sha256: result.sha256,
+    };
+    if (source.key !== undefined) entry.key = source.key;
+    return entry;
+  } catch (error) {
+    await target.abort();
+    throw error;
+  }
+}
+
 /**
- * Downloads and archives `recording` of the conversation. `refresh` asks Genesys for the recording
- * again (a fresh media URL). Throws item-level errors for the caller to put in the retry buffer.
+ * Downloads and archives a recording of the conversation from `sources`. `refresh` asks Genesys
+ * again for fresh media URLs. Throws item-level errors for the caller to put in the retry buffer.
  */
 export async function archiveRecording(
   ctx: RunContext,
   facts: ConversationFacts,
-  first: Recording,
+  recording: RecordingMetadata & { outputDurationMs?: number | undefined },
+  sources: MediaSource[],
   users: ReadonlyMap<string, UserInfo>,
-  refresh: () => Promise<Recording | undefined>,
+  refresh: () => Promise<MediaSource[] | undefined>,
 ): Promise<ArchiveOutcome> {
   const folder = conversationFolder(
     ctx.config.archiveDir,
@@ -80,67 +151,39 @@ export async function archiveRecording(
     facts.startMs,
     facts.conversationId,
   );
-  const cdrPath = path.join(folder, cdrFileName(first.id));
-  let recording = first;
-  let refreshes = 0;
-  const media: CdrMedia[] = [];
-  const keys = Object.keys(recording.mediaUris ?? {}).sort();
-  if (keys.length === 0)
+  const recordingId = recording.id.toLowerCase();
+  if (sources.length === 0)
     throw new MediaTransferError(
       'media.noUri',
       'Genesys listed the recording as available but gave no media URL',
     );
-  const several = keys.length > 1;
-
-  for (const key of keys) {
-    for (;;) {
-      const url = recording.mediaUris?.[key]?.mediaUri;
-      if (url === undefined)
-        throw new MediaTransferError('media.noUri', `Genesys gave no media URL for key ${key}`);
-      const expected = several ? undefined : recording.outputSizeInBytes;
-      await checkFreeSpace(ctx, expected ?? 0);
-      const ext = mediaExtension(ctx.config.codec, undefined);
-      const name = mediaFileName(recording.id, ext, several ? key : undefined);
-      await ctx.inflight.note(ctx.config.archiveDir, folder);
-      const target = await openAtomic(path.join(folder, name));
-      try {
-        const result = await ctx.client.downloadMedia(url, target, {
-          ...(expected !== undefined && expected > 0 ? { expectedBytes: expected } : {}),
-          signal: ctx.signal,
-        });
-        await target.commit();
-        const entry: CdrMedia = {
-          codec: ctx.config.codec,
-          contentType: result.contentType ?? 'application/octet-stream',
-          file: name,
-          sizeBytes: result.bytes,
-          sha256: result.sha256,
-        };
-        if (several) entry.key = key;
-        media.push(entry);
-        break;
-      } catch (error) {
-        await target.abort();
-        const refusable = error instanceof MediaRefusedError || error instanceof MediaTransferError;
-        if (!refusable || refreshes >= MAX_URL_REFRESHES) {
-          if (error instanceof MediaRefusedError)
-            throw new MediaTransferError(
-              'mediaRefused',
-              `the media host kept refusing fresh URLs (${refreshes + 1} tries)`,
-            );
-          throw error;
-        }
-        refreshes += 1;
-        const fresh = await refresh();
-        if (fresh === undefined) throw error;
-        recording = fresh;
+  const media: CdrMedia[] = [];
+  let current = sources;
+  let refreshes = 0;
+  for (let i = 0; i < current.length;) {
+    try {
+      media.push(await fetchOne(ctx, folder, recordingId, current[i]!));
+      i += 1;
+    } catch (error) {
+      const retryable = error instanceof MediaRefusedError || error instanceof MediaTransferError;
+      if (!retryable || refreshes >= MAX_URL_REFRESHES) {
+        if (error instanceof MediaRefusedError)
+          throw new MediaTransferError(
+            'mediaRefused',
+            `the media host kept refusing fresh URLs (${refreshes + 1} tries)`,
+          );
+        throw error;
       }
+      refreshes += 1;
+      const fresh = await refresh();
+      if (fresh === undefined || fresh.length !== current.length) throw error;
+      current = fresh;
     }
   }
 
   const cdr: ArchivedCdr = {
     conversationId: facts.conversationId,
-    recordingId: recording.id.toLowerCase(),
+    recordingId,
     conversationStart: isoUtc(facts.startMs),
     conversationEnd: isoUtc(facts.endMs ?? facts.startMs),
     localStart: { value: isoInZone(facts.startMs, ctx.config.timezone), timezone: ctx.config.timezone },
@@ -156,7 +199,7 @@ export async function archiveRecording(
     ingestedAt: isoUtc(ctx.now()),
   };
   const xml = buildArchivedCdrXml(cdr);
-  await writeFileAtomic(cdrPath, xml);
+  await writeFileAtomic(path.join(folder, cdrFileName(recordingId)), xml);
   const primary = media[0]!;
   const relative = path
     .relative(ctx.config.archiveDir, path.join(folder, primary.file))
@@ -166,7 +209,7 @@ export async function archiveRecording(
     {
       type: 'recording',
       conversationId: facts.conversationId,
-      recordingId: cdr.recordingId,
+      recordingId,
       conversationStart: cdr.conversationStart,
       file: relative,
       sha256: primary.sha256,
@@ -181,7 +224,9 @@ export async function archiveRecording(
   };
 }
 
-function recordingPart(recording: Recording): ArchivedCdr['recording'] {
+function recordingPart(
+  recording: RecordingMetadata & { outputDurationMs?: number | undefined },
+): ArchivedCdr['recording'] {
   const part: ArchivedCdr['recording'] = {};
   if (recording.mediaSubtype !== undefined) part.mediaSubtype = recording.mediaSubtype;
   if (recording.sessionId !== undefined) part.sessionId = recording.sessionId;

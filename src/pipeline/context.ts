@@ -14,6 +14,8 @@ import type { StatePaths } from '../state/paths.js';
 import type { ReportWriter } from './report.js';
 import type { DeleteJournal } from './deletes.js';
 import type { InflightJournal } from './inflight.js';
+import type { BatchFetcher } from './original.js';
+import type { Semaphore } from './semaphore.js';
 import type { SettledIndex } from './settled-index.js';
 
 export interface RunContext {
@@ -27,6 +29,10 @@ export interface RunContext {
   readonly settled: SettledIndex;
   readonly inflight: InflightJournal;
   readonly deletes: DeleteJournal;
+  /** Batch downloads (codec ORIGINAL). */
+  readonly batcher: BatchFetcher;
+  /** At most `concurrency` downloads at a time, however many conversations are in flight. */
+  readonly downloads: Semaphore;
   readonly output: Output;
   readonly dryRun: boolean;
   readonly signal: AbortSignal;

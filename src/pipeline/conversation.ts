@@ -4,32 +4,36 @@
  * Returns whether the conversation is settled, so the cursor knows whether it may pass it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { ArchivedCdr, RetryCdr } from '../archive/cdr.js';
-import { cdrFileName, conversationFolder } from '../archive/layout.js';
-import type { Recording, UserInfo } from '../genesys/index.js';
-import type { LedgerConversationStatus } from '../state/ledger.js';
-import { recordRetryFailure, removeRetryEntry, type RetryEntry } from '../state/retry-buffer.js';
+import type { Recording, RecordingMetadata, UserInfo } from '../genesys/index.js';
 import { isGenesysId } from '../util/ids.js';
 import { isoUtc, parseUtcIso } from '../util/time.js';
-import { archiveRecording, existingCdr, formatIdFor } from './archive-recording.js';
+import {
+  archiveRecording,
+  existingCdr,
+  formatIdFor,
+  sourcesOf,
+  type MediaSource,
+} from './archive-recording.js';
 import { isItemFailure, reasonOf, type RunContext } from './context.js';
 import { participantUserIds, type ConversationFacts } from './facts.js';
+import { ingestOriginal } from './original.js';
 import type { AlertType } from './report.js';
 import { recordingAction, settleVerdict } from './rules.js';
+import {
+  closeConversation,
+  countFailure,
+  dropEntry,
+  item,
+  ledgerLineFor,
+  parkConversation,
+  parkRecording,
+  raise,
+  recordSettled,
+  type Origin,
+  type Tally,
+} from './settle-records.js';
 
-export interface Origin {
-  /** The retry entry this attempt comes from, if any. */
-  entry?: RetryEntry;
-}
-
-interface Tally {
-  archived: string[];
-  retry: boolean;
-  gone: boolean;
-}
+export type { Origin } from './settle-records.js';
 
 export async function settleConversation(
   ctx: RunContext,
@@ -72,7 +76,8 @@ export async function settleConversation(
     return true;
   }
   try {
-    await ingestReady(ctx, facts, origin);
+    if (ctx.config.codec === 'ORIGINAL') return await ingestOriginal(ctx, facts, origin);
+    await ingestTranscoded(ctx, facts, origin);
   } catch (error) {
     if (!isItemFailure(error)) throw error;
     await parkConversation(ctx, facts, origin, undefined, reasonOf(error));
@@ -80,11 +85,8 @@ export async function settleConversation(
   return true;
 }
 
-async function ingestReady(ctx: RunContext, facts: ConversationFacts, origin: Origin): Promise<void> {
-  const id = facts.conversationId;
-  const fromRetry = origin.entry !== undefined;
-  const wanted = origin.entry?.recordingId;
-  const recordings = await listWhenReady(ctx, id, wanted);
+async function ingestTranscoded(ctx: RunContext, facts: ConversationFacts, origin: Origin): Promise<void> {
+  const recordings = await listWhenReady(ctx, facts.conversationId, origin.entry?.recordingId);
   if (recordings === undefined) {
     await parkConversation(
       ctx,
@@ -95,51 +97,74 @@ async function ingestReady(ctx: RunContext, facts: ConversationFacts, origin: Or
     );
     return;
   }
-  const audio = recordings.filter((r) => recordingAction(r) !== 'skipNonAudio');
-  ctx.report.counts.skippedNonAudio += recordings.length - audio.length;
+  const format = formatIdFor(ctx);
+  const refresh = (recId: string) => async (): Promise<MediaSource[] | undefined> => {
+    const fresh = await ctx.client.recordings.waitForRecording(facts.conversationId, recId, format, {
+      signal: ctx.signal,
+    });
+    return fresh.transcoding ? undefined : sourcesOf(fresh.recording);
+  };
+  await settleRecordings(
+    ctx,
+    facts,
+    origin,
+    recordings.map((rec) => ({ rec, sources: sourcesOf(rec), refresh: refresh(rec.id.toLowerCase()) })),
+  );
+}
+
+/** A recording to settle: what Genesys says about it, where its media is, how to get fresh URLs. */
+export interface RecordingWork {
+  rec: RecordingMetadata & { outputDurationMs?: number | undefined };
+  sources: MediaSource[];
+  refresh: () => Promise<MediaSource[] | undefined>;
+}
+
+/** Settles the listed recordings of a ready conversation and closes it (shared with ORIGINAL). */
+export async function settleRecordings(
+  ctx: RunContext,
+  facts: ConversationFacts,
+  origin: Origin,
+  work: RecordingWork[],
+): Promise<void> {
+  const fromRetry = origin.entry !== undefined;
+  const audio = work.filter((w) => recordingAction(w.rec) !== 'skipNonAudio');
+  ctx.report.counts.skippedNonAudio += work.length - audio.length;
   if (audio.length === 0) {
     await parkConversation(ctx, facts, origin, 'overdue', 'due, but Genesys lists no audio recording yet');
     return;
   }
   const users = await lookUpUsers(ctx, facts);
-  const tally: Tally = { archived: [], retry: false, gone: false };
-  for (const rec of audio) {
-    if (!isGenesysId(rec.id)) {
+  const tally: Tally = { archived: [], retry: false };
+  for (const w of audio) {
+    if (!isGenesysId(w.rec.id)) {
       raise(
         ctx,
         'recordingError',
-        id,
+        facts.conversationId,
         '',
-        `Genesys gave a recording id that is not a UUID: ${JSON.stringify(String(rec.id).slice(0, 60))}`,
+        `Genesys gave a recording id that is not a UUID: ${JSON.stringify(String(w.rec.id).slice(0, 60))}`,
         fromRetry,
       );
-      ctx.report.counts.failed += 1;
-      ctx.firstFailure ||= !fromRetry;
+      countFailure(ctx, fromRetry);
       continue;
     }
-    await settleRecording(ctx, facts, rec, users, origin, tally);
+    await settleRecording(ctx, facts, w, users, origin, tally);
   }
-  const status: LedgerConversationStatus = tally.retry
-    ? 'retry'
-    : tally.archived.length > 0
-      ? 'archived'
-      : 'gone';
-  await recordSettled(ctx, facts, status, tally.archived);
-  if (!tally.retry) await dropEntry(ctx, origin);
+  await closeConversation(ctx, facts, origin, tally);
 }
 
 async function settleRecording(
   ctx: RunContext,
   facts: ConversationFacts,
-  rec: Recording,
+  w: RecordingWork,
   users: ReadonlyMap<string, UserInfo>,
   origin: Origin,
   tally: Tally,
 ): Promise<void> {
   const id = facts.conversationId;
-  const recId = rec.id.toLowerCase();
+  const recId = w.rec.id.toLowerCase();
   const fromRetry = origin.entry !== undefined;
-  const action = recordingAction(rec);
+  const action = recordingAction(w.rec);
   if (action === 'gone') {
     ctx.report.item(item(id, recId, 'gone', 'deleted in Genesys', fromRetry));
     raise(
@@ -150,12 +175,10 @@ async function settleRecording(
       'the recording was deleted in Genesys before it was archived',
       fromRetry,
     );
-    tally.gone = true;
     return;
   }
   if (action === 'error') {
-    ctx.report.counts.failed += 1;
-    ctx.firstFailure ||= !fromRetry;
+    countFailure(ctx, fromRetry);
     ctx.report.item(item(id, recId, 'failed', 'recordingError', fromRetry));
     raise(
       ctx,
@@ -176,8 +199,8 @@ async function settleRecording(
       origin,
       type,
       action === 'archived'
-        ? 'archived in Genesys (restore it there)'
-        : `still ${rec.fileState ?? 'not available'} after polling`,
+        ? 'archived in Genesys (restore it there); in the retry buffer'
+        : `still ${w.rec.fileState ?? 'not available'} after ${Math.round(ctx.notReadyPollMs / 1000)} s of polling; in the retry buffer`,
     );
     tally.retry = true;
     return;
@@ -185,10 +208,8 @@ async function settleRecording(
   const existing = await existingCdr(ctx, facts, recId);
   if (existing !== undefined) {
     ctx.report.counts.alreadyArchived += 1;
-    const primary = existing.media[0];
-    // The archive holds it but the settled index did not: a run may have stopped between the CDR
-    // and its ledger line. Appending the line again is harmless; missing it is not.
     await ledgerLineFor(ctx, existing);
+    const primary = existing.media[0];
     ctx.report.item({
       ...item(id, recId, 'alreadyArchived', '', fromRetry),
       file: primary?.file ?? '',
@@ -199,35 +220,25 @@ async function settleRecording(
     return;
   }
   try {
-    const formatId = formatIdFor(ctx);
-    const outcome = await archiveRecording(ctx, facts, rec, users, async () => {
-      const fresh = await ctx.client.recordings.waitForRecording(
-        id,
-        recId,
-        formatId === 'NONE' ? 'WAV' : formatId,
-        { signal: ctx.signal },
-      );
-      return fresh.transcoding ? undefined : fresh.recording;
-    });
+    const outcome = await archiveRecording(ctx, facts, w.rec, w.sources, users, w.refresh);
     ctx.report.counts.ingested += 1;
-    if (ctx.config.deleteAfterIngest) {
-      await ctx.deletes.add({
-        conversationId: id,
-        recordingId: recId,
-        conversationStart: isoUtc(facts.startMs),
-        journaledAt: isoUtc(ctx.now()),
-        ...(rec.deleteDate !== undefined && parseUtcIso(rec.deleteDate) !== undefined
-          ? { currentDeleteDate: isoUtc(parseUtcIso(rec.deleteDate)!) }
-          : {}),
-      });
-    }
     ctx.report.item({
-      ...item(id, recId, outcome.kind, '', fromRetry),
+      ...item(id, recId, 'ingested', '', fromRetry),
       file: outcome.file,
       sizeBytes: outcome.sizeBytes,
       sha256: outcome.sha256,
     });
     tally.archived.push(recId);
+    if (ctx.config.deleteAfterIngest) {
+      const current = parseUtcIso(w.rec.deleteDate);
+      await ctx.deletes.add({
+        conversationId: id,
+        recordingId: recId,
+        conversationStart: isoUtc(facts.startMs),
+        journaledAt: isoUtc(ctx.now()),
+        ...(current !== undefined ? { currentDeleteDate: isoUtc(current) } : {}),
+      });
+    }
   } catch (error) {
     if (!isItemFailure(error)) throw error;
     await parkRecording(ctx, facts, recId, origin, undefined, reasonOf(error));
@@ -270,117 +281,6 @@ async function lookUpUsers(
     ctx.output.debug(`user details unavailable for ${facts.conversationId}: ${reasonOf(error)}`);
     return new Map();
   }
-}
-
-function item(
-  conversationId: string,
-  recordingId: string,
-  status: 'ingested' | 'alreadyArchived' | 'pending' | 'failed' | 'gone',
-  reason: string,
-  fromRetryBuffer: boolean,
-) {
-  return { conversationId, recordingId, status, reason, file: '', sizeBytes: 0, sha256: '', fromRetryBuffer };
-}
-
-/** Raises an alert when its condition is first found; a retry entry failing again raises none. */
-function raise(
-  ctx: RunContext,
-  type: AlertType,
-  conversationId: string,
-  recordingId: string,
-  message: string,
-  fromRetry: boolean,
-): void {
-  if (!fromRetry) ctx.report.alert({ type, conversationId, recordingId, message });
-}
-
-async function parkConversation(
-  ctx: RunContext,
-  facts: ConversationFacts,
-  origin: Origin,
-  alert: AlertType | undefined,
-  reason: string,
-): Promise<void> {
-  const fromRetry = origin.entry !== undefined;
-  const entry: RetryCdr = { conversationId: facts.conversationId, conversationStart: isoUtc(facts.startMs) };
-  if (origin.entry?.recordingId !== undefined) entry.recordingId = origin.entry.recordingId;
-  await recordRetryFailure(ctx.paths, entry, reason, ctx.now());
-  ctx.report.counts.failed += 1;
-  ctx.firstFailure ||= !fromRetry;
-  ctx.report.item(item(facts.conversationId, entry.recordingId ?? '', 'failed', alert ?? reason, fromRetry));
-  if (alert !== undefined)
-    raise(ctx, alert, facts.conversationId, entry.recordingId ?? '', reason, fromRetry);
-  await recordSettled(ctx, facts, 'retry', []);
-}
-
-async function parkRecording(
-  ctx: RunContext,
-  facts: ConversationFacts,
-  recordingId: string,
-  origin: Origin,
-  alert: AlertType | undefined,
-  reason: string,
-): Promise<void> {
-  const fromRetry = origin.entry !== undefined;
-  await recordRetryFailure(
-    ctx.paths,
-    { conversationId: facts.conversationId, recordingId, conversationStart: isoUtc(facts.startMs) },
-    reason,
-    ctx.now(),
-  );
-  ctx.report.counts.failed += 1;
-  ctx.firstFailure ||= !fromRetry;
-  ctx.report.item(item(facts.conversationId, recordingId, 'failed', alert ?? reason, fromRetry));
-  if (alert !== undefined) raise(ctx, alert, facts.conversationId, recordingId, reason, fromRetry);
-  // A per-conversation entry this attempt came from is replaced by the per-recording one.
-  if (origin.entry !== undefined && origin.entry.recordingId === undefined) await dropEntry(ctx, origin);
-}
-
-async function ledgerLineFor(ctx: RunContext, cdr: ArchivedCdr): Promise<void> {
-  const primary = cdr.media[0];
-  if (primary === undefined) return;
-  const folder = conversationFolder(
-    ctx.config.archiveDir,
-    ctx.config.timezone,
-    Date.parse(cdr.conversationStart),
-    cdr.conversationId,
-  );
-  const xml = await readFile(path.join(folder, cdrFileName(cdr.recordingId)));
-  await ctx.ledger.append([
-    {
-      type: 'recording',
-      conversationId: cdr.conversationId,
-      recordingId: cdr.recordingId,
-      conversationStart: cdr.conversationStart,
-      file: path.relative(ctx.config.archiveDir, path.join(folder, primary.file)).split(path.sep).join('/'),
-      sha256: primary.sha256,
-      cdrSha256: createHash('sha256').update(xml).digest('hex'),
-    },
-  ]);
-}
-
-async function recordSettled(
-  ctx: RunContext,
-  facts: ConversationFacts,
-  status: LedgerConversationStatus,
-  recordingIds: string[],
-): Promise<void> {
-  await ctx.ledger.append([
-    {
-      type: 'conversation',
-      conversationId: facts.conversationId,
-      conversationStart: isoUtc(facts.startMs),
-      status,
-      recordingIds,
-    },
-  ]);
-  await ctx.settled.add(facts.conversationId, facts.startMs, { status, recordingIds });
-}
-
-async function dropEntry(ctx: RunContext, origin: Origin): Promise<void> {
-  if (origin.entry === undefined) return;
-  await ctx.lock.assertHeld();
-  await removeRetryEntry(ctx.paths, origin.entry.file);
 }
 
 async function dryRunConversation(

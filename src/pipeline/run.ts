@@ -26,6 +26,9 @@ import { runRetryBatch } from './retry-batch.js';
 import { SettledIndex } from './settled-index.js';
 import { DeleteJournal, processDeletes } from './deletes.js';
 import { finishRun } from './finish.js';
+import { BatchFetcher } from './original.js';
+import { Semaphore } from './semaphore.js';
+import { BATCH_MAX_ITEMS } from '../genesys/recordings.js';
 import { InflightJournal } from './inflight.js';
 import { pingHealthcheck } from './healthcheck.js';
 import path from 'node:path';
@@ -93,6 +96,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
       });
       const client = createGenesysClient(config, paths, { signal: controller.signal });
       let skewMs = 0;
+      // The context is built in one step below; the batcher needs it, so it is attached after.
       const ctx: RunContext = {
         command: options.command,
         config,
@@ -104,6 +108,10 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         settled: new SettledIndex(path.join(paths.workDir, 'settled')),
         inflight,
         deletes,
+        get batcher(): BatchFetcher {
+          return batcher;
+        },
+        downloads: new Semaphore(config.concurrency),
         output: cmd.output,
         dryRun: options.dryRun,
         signal: controller.signal,
@@ -113,6 +121,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         firstFailure: false,
         stopping: false,
       };
+      const batcher = new BatchFetcher(ctx);
       const prefix = new DurablePrefix(start);
       let saved = start;
       const saveCursor = async (complete: Position): Promise<void> => {
@@ -123,7 +132,11 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         saved = next;
       };
 
-      const pool = new WorkPool(config.concurrency);
+      // Conversations waiting on a batch, or on Genesys, must not hold back downloads: the pool holds
+      // more conversations than the download limit (for ORIGINAL, one batch gathers while another downloads).
+      const pool = new WorkPool(
+        config.codec === 'ORIGINAL' ? 2 * BATCH_MAX_ITEMS + config.concurrency : 2 * config.concurrency,
+      );
       let windowInfo: { from: string; to: string } | null = null;
       let listedUpTo: number | undefined;
       let failure: unknown;

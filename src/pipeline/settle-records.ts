@@ -1,0 +1,162 @@
+/**
+ * The bookkeeping of settling: report items and alerts, retry entries, ledger lines and the
+ * settled index. Shared by the transcoded and the batch (ORIGINAL) paths.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ArchivedCdr, RetryCdr } from '../archive/cdr.js';
+import { cdrFileName, conversationFolder } from '../archive/layout.js';
+import type { LedgerConversationStatus } from '../state/ledger.js';
+import { recordRetryFailure, removeRetryEntry, type RetryEntry } from '../state/retry-buffer.js';
+import { isoUtc } from '../util/time.js';
+import type { RunContext } from './context.js';
+import type { ConversationFacts } from './facts.js';
+import type { AlertType, ItemStatus, ReportItem } from './report.js';
+
+export interface Origin {
+  /** The retry entry this attempt comes from, if any. */
+  entry?: RetryEntry;
+}
+
+/** What became of a conversation's recordings in this attempt. */
+export interface Tally {
+  archived: string[];
+  retry: boolean;
+}
+
+export function item(
+  conversationId: string,
+  recordingId: string,
+  status: ItemStatus,
+  reason: string,
+  fromRetryBuffer: boolean,
+): ReportItem {
+  return { conversationId, recordingId, status, reason, file: '', sizeBytes: 0, sha256: '', fromRetryBuffer };
+}
+
+/** Raises an alert when its condition is first found; a retry entry failing again raises none. */
+export function raise(
+  ctx: RunContext,
+  type: AlertType,
+  conversationId: string,
+  recordingId: string,
+  message: string,
+  fromRetry: boolean,
+): void {
+  if (!fromRetry) ctx.report.alert({ type, conversationId, recordingId, message });
+}
+
+/** Counts a failure; only one attempted for the first time in this run makes the exit code 1. */
+export function countFailure(ctx: RunContext, fromRetry: boolean): void {
+  ctx.report.counts.failed += 1;
+  ctx.firstFailure ||= !fromRetry;
+}
+
+export async function parkConversation(
+  ctx: RunContext,
+  facts: ConversationFacts,
+  origin: Origin,
+  alert: AlertType | undefined,
+  reason: string,
+): Promise<void> {
+  const fromRetry = origin.entry !== undefined;
+  const entry: RetryCdr = { conversationId: facts.conversationId, conversationStart: isoUtc(facts.startMs) };
+  if (origin.entry?.recordingId !== undefined) entry.recordingId = origin.entry.recordingId;
+  await recordRetryFailure(ctx.paths, entry, reason, ctx.now());
+  countFailure(ctx, fromRetry);
+  ctx.report.item(item(facts.conversationId, entry.recordingId ?? '', 'failed', alert ?? reason, fromRetry));
+  if (alert !== undefined)
+    raise(ctx, alert, facts.conversationId, entry.recordingId ?? '', reason, fromRetry);
+  await recordSettled(ctx, facts, 'retry', []);
+}
+
+export async function parkRecording(
+  ctx: RunContext,
+  facts: ConversationFacts,
+  recordingId: string,
+  origin: Origin,
+  alert: AlertType | undefined,
+  reason: string,
+): Promise<void> {
+  const fromRetry = origin.entry !== undefined;
+  await recordRetryFailure(
+    ctx.paths,
+    { conversationId: facts.conversationId, recordingId, conversationStart: isoUtc(facts.startMs) },
+    reason,
+    ctx.now(),
+  );
+  countFailure(ctx, fromRetry);
+  ctx.report.item(item(facts.conversationId, recordingId, 'failed', alert ?? reason, fromRetry));
+  if (alert !== undefined) raise(ctx, alert, facts.conversationId, recordingId, reason, fromRetry);
+  // A per-conversation entry this attempt came from is replaced by the per-recording one.
+  if (origin.entry !== undefined && origin.entry.recordingId === undefined) await dropEntry(ctx, origin);
+}
+
+/**
+ * The archive holds the recording but the settled index did not know its conversation: a run may
+ * have stopped between the CDR and its ledger line. Appending the line again is harmless; missing
+ * it is not.
+ */
+export async function ledgerLineFor(ctx: RunContext, cdr: ArchivedCdr): Promise<void> {
+  const primary = cdr.media[0];
+  if (primary === undefined) return;
+  const folder = conversationFolder(
+    ctx.config.archiveDir,
+    ctx.config.timezone,
+    Date.parse(cdr.conversationStart),
+    cdr.conversationId,
+  );
+  const xml = await readFile(path.join(folder, cdrFileName(cdr.recordingId)));
+  await ctx.ledger.append([
+    {
+      type: 'recording',
+      conversationId: cdr.conversationId,
+      recordingId: cdr.recordingId,
+      conversationStart: cdr.conversationStart,
+      file: path.relative(ctx.config.archiveDir, path.join(folder, primary.file)).split(path.sep).join('/'),
+      sha256: primary.sha256,
+      cdrSha256: createHash('sha256').update(xml).digest('hex'),
+    },
+  ]);
+}
+
+export async function recordSettled(
+  ctx: RunContext,
+  facts: ConversationFacts,
+  status: LedgerConversationStatus,
+  recordingIds: string[],
+): Promise<void> {
+  await ctx.ledger.append([
+    {
+      type: 'conversation',
+      conversationId: facts.conversationId,
+      conversationStart: isoUtc(facts.startMs),
+      status,
+      recordingIds,
+    },
+  ]);
+  await ctx.settled.add(facts.conversationId, facts.startMs, { status, recordingIds });
+}
+
+export async function dropEntry(ctx: RunContext, origin: Origin): Promise<void> {
+  if (origin.entry === undefined) return;
+  await ctx.lock.assertHeld();
+  await removeRetryEntry(ctx.paths, origin.entry.file);
+}
+
+/** Ends a conversation's attempt: its ledger line, and its retry entry removed when nothing is left to retry. */
+export async function closeConversation(
+  ctx: RunContext,
+  facts: ConversationFacts,
+  origin: Origin,
+  tally: Tally,
+): Promise<void> {
+  const status: LedgerConversationStatus = tally.retry
+    ? 'retry'
+    : tally.archived.length > 0
+      ? 'archived'
+      : 'gone';
+  await recordSettled(ctx, facts, status, tally.archived);
+  if (!tally.retry) await dropEntry(ctx, origin);
+}

@@ -1,0 +1,278 @@
+/**
+ * The archive walk of `verify --archive` (SPEC §1, §3.4): every folder under the archive root is
+ * streamed with `opendir`, one folder open per level, so the tree is never held in memory. Every
+ * `*.xml` is taken as a CDR (wherever it lies: one in the wrong place is reported `misplaced`, not
+ * ignored), every media file it names is re-hashed, and what no CDR names is `orphaned`. Only the
+ * names of one folder's non-CDR files are kept, until that folder is finished. Nothing is written.
+ */
+import { createHash } from 'node:crypto';
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { CdrInvalidError, readCdrFile, type ArchivedCdr, type ParsedCdr } from '../archive/cdr.js';
+import { cdrFileName, conversationFolder } from '../archive/layout.js';
+import { isPartialName } from '../state/atomic.js';
+import { isGenesysId } from '../util/ids.js';
+
+/** What `verify --archive` can find wrong with one file. */
+export type ArchiveFindingKind =
+  | 'missing'
+  | 'altered'
+  | 'orphaned'
+  | 'leftoverPartial'
+  | 'unparseableCdr'
+  | 'misplaced'
+  | 'notInLedger'
+  | 'ledgerMismatch';
+
+/** One problem; `path` is relative to `archiveDir`, with `/` separators (as in the ledger). */
+export interface ArchiveFinding {
+  kind: ArchiveFindingKind;
+  path: string;
+  detail: string;
+}
+
+/** An archived CDR the walk has read, with its media checked. */
+export interface WalkedCdr {
+  /** Archive-relative path of the CDR. */
+  rel: string;
+  cdr: ArchivedCdr;
+  /** SHA-256 of the CDR file's bytes (what the ledger's `cdrSha256` holds). */
+  cdrSha256: string;
+  /** Archive-relative path of its first media file (what the ledger's `file` holds). */
+  primaryRel: string;
+  /** True when it is not where the layout puts it (already reported). */
+  misplaced: boolean;
+  mediaFiles: number;
+  mediaBytes: number;
+}
+
+export interface WalkHandlers {
+  finding(finding: ArchiveFinding): void;
+  /** Called for every CDR that parsed, after its media were re-hashed. */
+  cdr(walked: WalkedCdr): Promise<void>;
+  /** Called for a CDR that could not be read; the recording id comes from its file name, if it is one. */
+  unreadableCdr(recordingId: string | undefined): Promise<void>;
+}
+
+export interface WalkOptions {
+  root: string;
+  timezone: string;
+  /** Folders not to enter (a state folder kept inside the archive). */
+  skip: ReadonlySet<string>;
+}
+
+/**
+ * Folders the file system or the storage puts there, never part of the layout: a volume mounted at
+ * the archive root has `lost+found`, and snapshot folders would hold whole copies of the archive.
+ */
+const SYSTEM_FOLDERS: ReadonlySet<string> = new Set([
+  'lost+found',
+  'System Volume Information',
+  '$RECYCLE.BIN',
+  '.snapshot',
+  '.zfs',
+]);
+
+/** A non-CDR entry of a folder, judged once the folder's CDRs are known. */
+interface Other {
+  name: string;
+  type: 'file' | 'link' | 'other';
+}
+
+// O_NOFOLLOW: a link is refused, not followed. O_NONBLOCK: a FIFO planted under a media name must
+// not hang the audit on open (regular files ignore it). Both are 0 where they do not exist (Windows).
+const readFlags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/** The archive-relative form of `full`, with `/` separators. */
+export function relativeTo(root: string, full: string): string {
+  return path.relative(root, full).split(path.sep).join('/');
+}
+
+function codeOf(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+}
+
+let spare: Buffer | undefined;
+
+/**
+ * SHA-256 and size of a regular file, streamed in 1 MiB reads. A symbolic link is refused
+ * (O_NOFOLLOW: ELOOP), never followed; errors are thrown with their code.
+ */
+export async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
+  const handle = await fs.open(file, readFlags);
+  try {
+    if (!(await handle.stat()).isFile()) {
+      throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
+    }
+    const hash = createHash('sha256');
+    // One read buffer is reused: a fresh 1 MiB per file costs more in garbage collection than hashing.
+    const buffer = spare ?? Buffer.allocUnsafe(1024 * 1024);
+    spare = undefined;
+    try {
+      let size = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        hash.update(buffer.subarray(0, bytesRead));
+        size += bytesRead;
+      }
+      return { sha256: hash.digest('hex'), size };
+    } finally {
+      spare = buffer;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Walks the whole archive. A root that does not exist is an empty archive. */
+export async function walkArchive(options: WalkOptions, handlers: WalkHandlers): Promise<void> {
+  await walkFolder(options.root, options, handlers);
+}
+
+async function walkFolder(dir: string, options: WalkOptions, handlers: WalkHandlers): Promise<void> {
+  let folder: import('node:fs').Dir;
+  try {
+    folder = await fs.opendir(dir);
+  } catch (error) {
+    const code = codeOf(error);
+    // The root missing means nothing was archived yet; a sub-folder vanishing mid-walk is not ours to judge.
+    if (code === 'ENOENT') return;
+    handlers.finding({
+      kind: 'missing',
+      path: relativeTo(options.root, dir) || '.',
+      detail: `folder cannot be read (${code}): nothing in it was checked`,
+    });
+    return;
+  }
+  const others: Other[] = [];
+  const named = new Set<string>();
+  const unreadableStems: string[] = [];
+  // The Dir iterator closes the folder when the loop ends or throws.
+  for await (const entry of folder) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!options.skip.has(full) && !SYSTEM_FOLDERS.has(entry.name))
+        await walkFolder(full, options, handlers);
+    } else if (isPartialName(entry.name)) {
+      handlers.finding({
+        kind: 'leftoverPartial',
+        path: relativeTo(options.root, full),
+        detail: 'temporary file of an interrupted write',
+      });
+    } else if (entry.isFile() && entry.name.endsWith('.xml')) {
+      const media = await checkCdr(full, options, handlers);
+      if (media === undefined) unreadableStems.push(entry.name.slice(0, -'.xml'.length));
+      else for (const name of media) named.add(name);
+    } else {
+      others.push({
+        name: entry.name,
+        type: entry.isFile() ? 'file' : entry.isSymbolicLink() ? 'link' : 'other',
+      });
+    }
+  }
+  for (const other of others) {
+    if (named.has(other.name)) continue;
+    // The media of a CDR that cannot be read are covered by its `unparseableCdr` finding.
+    if (unreadableStems.some((s) => other.name.startsWith(`${s}.`) || other.name.startsWith(`${s}_`)))
+      continue;
+    const what =
+      other.type === 'link'
+        ? 'a symbolic link (not followed)'
+        : other.type === 'other'
+          ? 'not a regular file'
+          : 'a file';
+    handlers.finding({
+      kind: 'orphaned',
+      path: relativeTo(options.root, path.join(dir, other.name)),
+      detail: `${what} that no CDR names`,
+    });
+  }
+}
+
+/**
+ * Reads one CDR, re-hashes its media and checks where it lies. Returns the media file names it
+ * names, or undefined when it could not be read as an archived CDR.
+ */
+async function checkCdr(
+  full: string,
+  options: WalkOptions,
+  handlers: WalkHandlers,
+): Promise<string[] | undefined> {
+  const rel = relativeTo(options.root, full);
+  const stem = path.basename(full, '.xml');
+  const unreadable = async (reason: string): Promise<undefined> => {
+    handlers.finding({
+      kind: 'unparseableCdr',
+      path: rel,
+      detail: `${reason}; the media beside it were not checked`,
+    });
+    await handlers.unreadableCdr(isGenesysId(stem) ? stem.toLowerCase() : undefined);
+    return undefined;
+  };
+  let parsed: ParsedCdr;
+  let cdrSha256: string;
+  try {
+    parsed = await readCdrFile(full);
+    cdrSha256 = (await hashFile(full)).sha256;
+  } catch (error) {
+    if (error instanceof CdrInvalidError) return unreadable(error.reason);
+    return unreadable(`cannot be read (${codeOf(error)})`);
+  }
+  if (parsed.kind === 'retry') return unreadable('a retry entry, not an archived CDR (it names no media)');
+  const cdr = parsed.cdr;
+  const dir = path.dirname(full);
+  let mediaBytes = 0;
+  for (const media of cdr.media) {
+    const file = path.join(dir, media.file);
+    const where = relativeTo(options.root, file);
+    let actual: { sha256: string; size: number };
+    try {
+      actual = await hashFile(file);
+    } catch (error) {
+      const code = codeOf(error);
+      const detail =
+        code === 'ENOENT'
+          ? `named by ${rel} but not in the archive`
+          : code === 'ELOOP' || code === 'ENOTREG'
+            ? `not the archived file: ${code === 'ELOOP' ? 'a symbolic link' : 'not a regular file'}`
+            : `cannot be read (${code})`;
+      const kind = code === 'ELOOP' || code === 'ENOTREG' ? 'altered' : 'missing';
+      handlers.finding({ kind, path: where, detail });
+      continue;
+    }
+    mediaBytes += actual.size;
+    const problems: string[] = [];
+    if (actual.sha256 !== media.sha256) problems.push(`SHA-256 ${actual.sha256}, CDR says ${media.sha256}`);
+    if (actual.size !== media.sizeBytes) problems.push(`${actual.size} bytes, CDR says ${media.sizeBytes}`);
+    if (problems.length > 0) handlers.finding({ kind: 'altered', path: where, detail: problems.join('; ') });
+  }
+  const misplaced = placement(full, cdr, options);
+  if (misplaced !== undefined) handlers.finding({ kind: 'misplaced', path: rel, detail: misplaced });
+  await handlers.cdr({
+    rel,
+    cdr,
+    cdrSha256,
+    primaryRel: relativeTo(options.root, path.join(dir, cdr.media[0]!.file)),
+    misplaced: misplaced !== undefined,
+    mediaFiles: cdr.media.length,
+    mediaBytes,
+  });
+  return cdr.media.map((m) => m.file);
+}
+
+/** Why a CDR is not where the layout puts it (SPEC §3.4), or undefined when it is. */
+function placement(full: string, cdr: ArchivedCdr, options: WalkOptions): string | undefined {
+  let expected: string;
+  try {
+    const startMs = Date.parse(cdr.conversationStart);
+    expected = path.join(
+      conversationFolder(options.root, options.timezone, startMs, cdr.conversationId),
+      cdrFileName(cdr.recordingId),
+    );
+  } catch (error) {
+    return `its ids cannot form an archive path: ${(error as Error).message}`;
+  }
+  if (expected === full) return undefined;
+  return `belongs at ${relativeTo(options.root, expected)} (conversation ${cdr.conversationId} starting ${cdr.conversationStart}, dated in ${options.timezone})`;
+}
