@@ -26,6 +26,7 @@ import { runRetryBatch } from './retry-batch.js';
 import { SettledIndex } from './settled-index.js';
 import { DeleteJournal, processDeletes } from './deletes.js';
 import { finishRun } from './finish.js';
+import { reconcileLateData } from './reconcile.js';
 import { BatchFetcher } from './original.js';
 import { Semaphore } from './semaphore.js';
 import { BATCH_MAX_ITEMS } from '../genesys/recordings.js';
@@ -178,6 +179,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
           start,
           windowEnd,
         );
+        await reconcileLateData(ctx, pool, prefix.position);
         await pool.drain();
       } catch (error) {
         failure =
