@@ -248,7 +248,14 @@ function readProxy(r: FieldReader, envPassword: string | undefined): ProxyConfig
   const port = p.integer('port', { min: 1, max: 65_535 });
   const username = p.string('username');
   const password = envPassword ?? p.string('password');
-  if (password !== undefined && username === undefined) p.fail('password', 'needs "proxy.username" as well');
+  if (password !== undefined && username === undefined) {
+    p.fail(
+      envPassword !== undefined ? 'username' : 'password',
+      envPassword !== undefined
+        ? 'is required when GENESYS_PROXY_PASSWORD is set'
+        : 'needs "proxy.username" as well',
+    );
+  }
   const proxy: { -readonly [K in keyof ProxyConfig]: ProxyConfig[K] } = { host, port };
   if (username !== undefined) proxy.username = username;
   if (password !== undefined) proxy.password = registerSecret(password);

@@ -21,6 +21,8 @@ export interface DiscoveryDeps {
   prefix: DurablePrefix;
   pool: WorkPool;
   saveCursor(complete: Position): Promise<void>;
+  /** Called as conversations settle: moves the cursor now and then, not only at page ends. */
+  settledSome(): Promise<void>;
   /** Work to do after each batch has settled (deletes). */
   afterBatch(): Promise<void>;
 }
@@ -46,7 +48,10 @@ async function submit(deps: DiscoveryDeps, facts: ConversationFacts): Promise<vo
   deps.ctx.report.counts.discovered += 1;
   deps.prefix.listed({ startMs: facts.startMs, conversationId: facts.conversationId });
   await deps.pool.submit(async () => {
-    if (await settleConversation(deps.ctx, facts)) deps.prefix.settled(facts.conversationId);
+    if (await settleConversation(deps.ctx, facts)) {
+      deps.prefix.settled(facts.conversationId);
+      await deps.settledSome();
+    }
   });
 }
 

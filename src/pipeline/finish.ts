@@ -67,7 +67,7 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<numb
     finishedAt: new Date(now).toISOString(),
   });
   await pingHealthcheck(ctx, exitCode === ExitCode.ok || exitCode === ExitCode.partial ? '' : '/fail');
-  await printOutcome(ctx, file, exitCode, info);
+  await printOutcome(ctx, file, exitCode, { ...info, retryBufferSize: stats.size });
   return exitCode;
 }
 
@@ -75,7 +75,7 @@ async function printOutcome(
   ctx: RunContext,
   reportFile: string,
   exitCode: number,
-  info: FinishInfo,
+  info: FinishInfo & { retryBufferSize: number },
 ): Promise<void> {
   const { output, report } = ctx;
   if (output.json) {
@@ -119,7 +119,10 @@ async function printOutcome(
     );
   }
   const c = report.counts;
-  const summary = `${ctx.command}${ctx.dryRun ? ' (dry run)' : ''}: ${c.ingested} ingested, ${c.alreadyArchived} already archived, ${c.pending} pending, ${c.failed} failed, ${c.notRecorded} not recorded, ${c.alerts} alert${c.alerts === 1 ? '' : 's'}; cursor ${info.after}; exit ${exitCode}`;
+  const gone = report.goneCount;
+  const retry = `${report.counts.failed} failed`;
+  // Dated, so a cron log reads on its own; the report has every detail.
+  const summary = `${new Date().toISOString()} ${ctx.command}${ctx.dryRun ? ' (dry run)' : ''}: ${c.ingested} ingested, ${c.alreadyArchived} already archived, ${c.pending} pending, ${retry}, ${gone} deleted in Genesys, ${c.notRecorded} not recorded, ${c.deleted} deleted after ingest, ${c.alerts} alert${c.alerts === 1 ? '' : 's'}; retry buffer ${info.retryBufferSize}; cursor ${info.after}; exit ${exitCode}`;
   output.info(summary);
   for (const alert of report.alerts)
     output.warn(

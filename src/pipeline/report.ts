@@ -132,8 +132,12 @@ export class ReportWriter {
     return writer;
   }
 
+  /** Recordings found deleted in Genesys (status `gone`), for the summary line. */
+  goneCount = 0;
+
   /** Appends an item (serialised; the file is written in order). */
   item(item: ReportItem): void {
+    if (item.status === 'gone') this.goneCount += 1;
     const text = `${this.items === 0 ? '\n' : ',\n'}${JSON.stringify(item)}`;
     this.items += 1;
     this.chain = this.chain.then(async () => {

@@ -26,6 +26,7 @@ import { runRetryBatch } from './retry-batch.js';
 import { SettledIndex } from './settled-index.js';
 import { DeleteJournal, processDeletes } from './deletes.js';
 import { finishRun } from './finish.js';
+import { startProgress } from './progress.js';
 import { reconcileLateData } from './reconcile.js';
 import { BatchFetcher } from './original.js';
 import { Semaphore } from './semaphore.js';
@@ -125,12 +126,26 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
       const batcher = new BatchFetcher(ctx);
       const prefix = new DurablePrefix(start);
       let saved = start;
-      const saveCursor = async (complete: Position): Promise<void> => {
-        const next = prefix.advance(complete);
-        if (options.dryRun || comparePositions(next, saved) === 0) return;
-        await lock.assertHeld();
-        await writeCursor(paths, next);
-        saved = next;
+      // Saves are serialised (a later one never lands before an earlier one) and remember the last
+      // complete bound, so `settledSome` can move the cursor as conversations settle.
+      let complete: Position = start;
+      let saving: Promise<void> = Promise.resolve();
+      let lastSave = 0;
+      const saveCursor = (bound: Position): Promise<void> => {
+        if (comparePositions(bound, complete) > 0) complete = bound;
+        const run = saving.then(async () => {
+          const next = prefix.advance(complete);
+          lastSave = Date.now();
+          if (options.dryRun || comparePositions(next, saved) === 0) return;
+          await lock.assertHeld();
+          await writeCursor(paths, next);
+          saved = next;
+        });
+        saving = run.catch(() => undefined);
+        return run;
+      };
+      const settledSome = async (): Promise<void> => {
+        if (Date.now() - lastSave >= 1000) await saveCursor(complete);
       };
 
       // Conversations waiting on a batch, or on Genesys, must not hold back downloads: the pool holds
@@ -166,20 +181,30 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
           ctx.now() - config.availabilityDelayMinutes * 60_000,
         );
         windowInfo = { from: isoUtc(start.startMs), to: isoUtc(Math.max(windowEnd, start.startMs)) };
-        listedUpTo = await discover(
-          {
-            ctx,
-            prefix,
-            pool,
-            saveCursor,
-            afterBatch: async () => {
-              if (deleting) await processDeletes(ctx, ctx.deletes, ctx.deletes.takePending());
-            },
-          },
-          start,
-          windowEnd,
+        const progress = await startProgress(
+          ctx,
+          () => prefix.position,
+          () => windowEnd,
         );
-        await reconcileLateData(ctx, pool, prefix.position);
+        try {
+          listedUpTo = await discover(
+            {
+              ctx,
+              prefix,
+              pool,
+              saveCursor,
+              settledSome,
+              afterBatch: async () => {
+                if (deleting) await processDeletes(ctx, ctx.deletes, ctx.deletes.takePending());
+              },
+            },
+            start,
+            windowEnd,
+          );
+          await reconcileLateData(ctx, pool, prefix.position);
+        } finally {
+          progress.stop();
+        }
         await pool.drain();
       } catch (error) {
         failure =

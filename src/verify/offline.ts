@@ -152,10 +152,52 @@ function configWarnings(config: Config): Check[] {
   return [];
 }
 
+/** The client certificate, key, thumbprint and trust list can all be checked without the network. */
+async function tlsFilesCheck(config: Config, nowMs: number): Promise<Check[]> {
+  const t = config.tls;
+  if (t.certFile === undefined && t.trustList === undefined) return [];
+  try {
+    const { loadTlsMaterial } = await import('../genesys/tls.js');
+    const material = loadTlsMaterial(config);
+    const cert = material.clientCertificate;
+    const validTo = cert === undefined ? Number.NaN : Date.parse(cert.validTo);
+    if (cert !== undefined && Number.isFinite(validTo) && validTo < nowMs)
+      return [
+        fail(
+          'TLS files',
+          `the client certificate expired on ${cert.validTo}`,
+          'renew the certificate in tls.certFile',
+        ),
+      ];
+    const parts = [
+      t.trustList !== undefined ? 'trust list readable' : '',
+      cert !== undefined
+        ? `client certificate ${cert.subject} loaded${t.thumbprint !== undefined ? ', thumbprint matches' : ''}, valid until ${cert.validTo}`
+        : '',
+    ].filter((x) => x !== '');
+    return [pass('TLS files', parts.join('; '))];
+  } catch (error) {
+    return [fail('TLS files', (error as Error).message, 'check the files and password named in "tls"')];
+  }
+}
+
+function secretCheck(config: Config): Check[] {
+  if (config.clientSecret !== undefined) return [pass('client secret', 'set')];
+  return [
+    warning(
+      'client secret',
+      'not set here: run, catchup and verify need it',
+      'set GENESYS_CLIENT_SECRET, "clientSecret" or a readable "clientSecretFile"',
+    ),
+  ];
+}
+
 export async function offlineChecks(config: Config, paths: StatePaths, nowMs: number): Promise<Check[]> {
   return [
     pass('config', `valid (${config.file})`),
     ...configWarnings(config),
+    ...secretCheck(config),
+    ...(await tlsFilesCheck(config, nowMs)),
     await folderCheck('state folder', config.stateDir),
     await folderCheck('archive folder', config.archiveDir),
     await diskCheck(config),
