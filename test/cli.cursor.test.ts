@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli, snapshotTree } from './helpers/cli.js';
-import { makeWorkspace, type Workspace } from './helpers/workspace.js';
+import { makeWorkspace, type Workspace, holdLock } from './helpers/workspace.js';
 
 const ID = '6f0c2a4e-1b1d-4c55-9a2b-0c3f2b1d9e77';
 
@@ -197,19 +196,7 @@ describe('cursor set', () => {
   it('exits 3 when another run holds the lock, and changes nothing', async (t) => {
     const ws = await setup(t);
     await writeCursorFile(ws, `${ID};2024.05.01 10:00:00.123`);
-    const now = new Date().toISOString();
-    const lockFile = path.join(path.dirname(ws.cursorFile), 'pol1_src1.lock');
-    await fs.writeFile(
-      lockFile,
-      JSON.stringify({
-        pid: process.pid,
-        host: os.hostname(),
-        runId: 'other',
-        command: 'run',
-        startedAt: now,
-        heartbeatAt: now,
-      }),
-    );
+    await holdLock(ws);
     const before = await snapshotTree(ws.dir);
     const r = await cli(ws, 'cursor', 'set', '2024-01-01T00:00:00Z', '--json');
     assert.equal(r.code, 3);
@@ -219,20 +206,7 @@ describe('cursor set', () => {
 
   it('takes the lock before validating the rest of the config: invalid config under a held lock exits 3', async (t) => {
     const ws = await setup(t, { codec: 'FLAC' });
-    const now = new Date().toISOString();
-    const lockFile = path.join(path.dirname(ws.cursorFile), 'pol1_src1.lock');
-    await fs.mkdir(path.dirname(lockFile), { recursive: true });
-    await fs.writeFile(
-      lockFile,
-      JSON.stringify({
-        pid: process.pid,
-        host: os.hostname(),
-        runId: 'other',
-        command: 'run',
-        startedAt: now,
-        heartbeatAt: now,
-      }),
-    );
+    const lockFile = await holdLock(ws);
     assert.equal((await cli(ws, 'cursor', 'set', '2024-01-01T00:00:00Z')).code, 3);
     await fs.rm(lockFile);
     const r = await cli(ws, 'cursor', 'set', '2024-01-01T00:00:00Z');

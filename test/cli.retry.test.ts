@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { buildRetryCdrXml } from '../src/archive/cdr.js';
 import { runCli, snapshotTree } from './helpers/cli.js';
-import { makeWorkspace, type Workspace } from './helpers/workspace.js';
+import { makeWorkspace, type Workspace, holdLock } from './helpers/workspace.js';
 
 const C1 = '11111111-1111-4111-8111-111111111111';
 const C2 = '22222222-2222-4222-8222-222222222222';
@@ -162,20 +161,7 @@ describe('retry commands', () => {
 
   it('add and remove exit 3 while another run holds the lock', async (t) => {
     const ws = await setup(t);
-    const lockDir = path.dirname(ws.cursorFile);
-    await fs.mkdir(lockDir, { recursive: true });
-    const now = new Date().toISOString();
-    await fs.writeFile(
-      path.join(lockDir, 'pol1_src1.lock'),
-      JSON.stringify({
-        pid: process.pid,
-        host: os.hostname(),
-        runId: 'x',
-        command: 'run',
-        startedAt: now,
-        heartbeatAt: now,
-      }),
-    );
+    await holdLock(ws);
     const before = await snapshotTree(ws.dir);
     assert.equal((await cli(ws, 'retry', 'add', '--conversation', C1)).code, 3);
     assert.equal((await cli(ws, 'retry', 'remove', '--all')).code, 3);

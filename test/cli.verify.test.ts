@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ALL_PERMISSIONS } from '../src/simulator/index.js';
@@ -8,7 +7,7 @@ import { runCli, snapshotTree } from './helpers/cli.js';
 import { startProxy } from './helpers/proxy.js';
 import { archiveFiles, QUIET_MIX, startSimWorkspace } from './helpers/sim.js';
 import { ingest } from './helpers/run.js';
-import { CLIENT_SECRET, makeWorkspace } from './helpers/workspace.js';
+import { CLIENT_SECRET, makeWorkspace, holdLock } from './helpers/workspace.js';
 
 interface VerifyDoc {
   ok: boolean;
@@ -170,20 +169,7 @@ describe('verify', () => {
     let doc = JSON.parse(r.stdout) as VerifyDoc;
     assert.match(check(doc, 'state folder').detail, /can be created/);
     assert.ok(!doc.checks.some((c) => c.name.startsWith('TLS')));
-    const lockDir = path.dirname(ws.cursorFile);
-    await fs.mkdir(lockDir, { recursive: true });
-    const now = new Date().toISOString();
-    await fs.writeFile(
-      path.join(lockDir, 'pol1_src1.lock'),
-      JSON.stringify({
-        pid: process.pid,
-        host: os.hostname(),
-        runId: 'x',
-        command: 'run',
-        startedAt: now,
-        heartbeatAt: now,
-      }),
-    );
+    await holdLock(ws);
     await fs.writeFile(ws.cursorFile, 'garbage');
     r = await runCli(['verify', '--offline', '--json', '--config', ws.configPath]);
     assert.equal(r.code, 5);

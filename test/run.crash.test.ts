@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { verifyChain } from '../src/state/ledger.js';
 import { baseEnv, spawnCli } from './helpers/cli.js';
-import { archiveFiles, expectedArchive, QUIET_MIX, startSimWorkspace } from './helpers/sim.js';
+import {
+  archiveFiles,
+  assertArchiveExact,
+  expectedArchive,
+  QUIET_MIX,
+  startSimWorkspace,
+} from './helpers/sim.js';
 import { cursorTime, ingest, partialFiles, readCursorLine, retryEntries, TEST_ENV } from './helpers/run.js';
 
 const MIN = 60_000;
@@ -59,17 +64,7 @@ describe('run: crashes, signals and overlapping runs', () => {
     }
     const final = await ingest(ws);
     assert.equal(final.result.code, 0, final.result.stderr);
-    const files = await archiveFiles(ws.archiveDir);
-    assert.deepEqual(
-      files.filter((f) => f.endsWith('.wav')),
-      [...expected.values()].map((e) => e.file).sort(),
-    );
-    assert.equal(files.filter((f) => f.endsWith('.xml')).length, expected.size);
-    for (const e of expected.values()) {
-      const data = await fs.readFile(path.join(ws.archiveDir, e.file));
-      assert.equal(createHash('sha256').update(data).digest('hex'), e.sha256);
-    }
-    assert.deepEqual(await partialFiles(ws.dir), [], 'no leftovers after the final run');
+    await assertArchiveExact(setup);
     assert.deepEqual(await retryEntries(ws), []);
     const chain = await verifyChain(path.join(ws.stateDir, 'ledger', 'pol1_src1'));
     assert.ok(chain.ok, JSON.stringify(chain.firstBrokenLine));

@@ -1,33 +1,17 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { addConversation, generateOrg } from '../src/simulator/index.js';
-import { archiveFiles, expectedArchive, QUIET_MIX, startSimWorkspace } from './helpers/sim.js';
+import {
+  archiveFiles,
+  assertArchiveExact,
+  expectedArchive,
+  QUIET_MIX,
+  startSimWorkspace,
+} from './helpers/sim.js';
 import { cursorTime, ingest, partialFiles, readCursorLine, retryEntries } from './helpers/run.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-
-async function assertArchiveExact(setup: Awaited<ReturnType<typeof startSimWorkspace>>): Promise<void> {
-  const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 0);
-  const files = await archiveFiles(setup.ws.archiveDir);
-  assert.deepEqual(
-    files.filter((f) => f.endsWith('.wav')),
-    [...expected.values()].map((e) => e.file).sort(),
-  );
-  assert.equal(files.filter((f) => f.endsWith('.xml')).length, expected.size);
-  for (const e of expected.values()) {
-    const data = await fs.readFile(path.join(setup.ws.archiveDir, e.file));
-    assert.equal(
-      createHash('sha256').update(data).digest('hex'),
-      e.sha256,
-      `${e.file} holds exactly the recording's bytes`,
-    );
-  }
-  assert.deepEqual(await partialFiles(setup.ws.dir), []);
-}
 
 describe('run: faults', () => {
   it('429 bursts, 5xx, resets, truncated and short bodies, expired URLs, revoked token: all archived exactly once within three runs', async (t) => {

@@ -3,6 +3,8 @@
  * over HTTPS, its generated CA trusted through `tls.trustList`. Also computes what the archive
  * must hold afterwards, from the simulator's own data.
  */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
@@ -15,6 +17,7 @@ import {
   type Simulator,
 } from '../../src/simulator/index.js';
 import type { MediaFormat, SimConversation, SimOrg } from '../../src/simulator/index.js';
+import { partialFiles } from './run.js';
 import { makeWorkspace, type Workspace } from './workspace.js';
 
 export const QUIET_MIX = {
@@ -142,4 +145,24 @@ export async function archiveFiles(archiveDir: string): Promise<string[]> {
   }
   await walk(archiveDir);
   return out.sort();
+}
+
+/** The archive holds exactly the simulator's available recordings, byte for byte, and no leftovers. */
+export async function assertArchiveExact(setup: SimSetup): Promise<void> {
+  const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 0);
+  const files = await archiveFiles(setup.ws.archiveDir);
+  assert.deepEqual(
+    files.filter((f) => f.endsWith('.wav')),
+    [...expected.values()].map((e) => e.file).sort(),
+  );
+  assert.equal(files.filter((f) => f.endsWith('.xml')).length, expected.size);
+  for (const e of expected.values()) {
+    const data = await fs.readFile(path.join(setup.ws.archiveDir, e.file));
+    assert.equal(
+      createHash('sha256').update(data).digest('hex'),
+      e.sha256,
+      `${e.file} holds exactly the recording's bytes`,
+    );
+  }
+  assert.deepEqual(await partialFiles(setup.ws.dir), []);
 }

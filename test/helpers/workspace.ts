@@ -60,3 +60,23 @@ export async function makeWorkspace(patch: Record<string, unknown> = {}): Promis
   await ws.writeConfig();
   return ws;
 }
+
+/** Writes a live lock held by "another run" (this process's pid, so it is not stale). */
+export async function holdLock(ws: Workspace, command = 'run'): Promise<string> {
+  const { hostname } = await import('node:os');
+  const file = path.join(path.dirname(ws.cursorFile), 'pol1_src1.lock');
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const now = new Date().toISOString();
+  await fs.writeFile(
+    file,
+    JSON.stringify({
+      pid: process.pid,
+      host: hostname(),
+      runId: 'another-run',
+      command,
+      startedAt: now,
+      heartbeatAt: now,
+    }),
+  );
+  return file;
+}
