@@ -19,6 +19,8 @@ import type { WorkPool } from './pool.js';
 
 export async function runRetryBatch(ctx: RunContext, listing: RetryListing, pool: WorkPool): Promise<void> {
   if (ctx.dryRun) return;
+  // Moving entries out of the buffer is a commit point: only while the lock is still ours.
+  if (listing.invalid.length > 0 || listing.entries.length > 0) await ctx.lock.assertHeld();
   for (const moved of await quarantineInvalid(ctx.paths, listing.invalid)) {
     ctx.report.alert({
       type: 'rejectedRetryFile',

@@ -96,7 +96,11 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         startedAtMs: startedAt,
         dryRun: options.dryRun,
       });
-      const client = createGenesysClient(config, paths, { signal: controller.signal });
+      // No retry wait may end after the run's time budget (SPEC §4.7: Retry-After honoured within it).
+      const client = createGenesysClient(config, paths, {
+        signal: controller.signal,
+        ...(options.command === 'run' ? { deadline: startedAt + config.maxRunMinutes * 60_000 } : {}),
+      });
       let skewMs = 0;
       // The context is built in one step below; the batcher needs it, so it is attached after.
       const ctx: RunContext = {
