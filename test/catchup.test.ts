@@ -124,4 +124,35 @@ describe('catchup', () => {
     );
     assert.equal(resumed.report.counts.ingested + partial, expected.size, 'nothing archived twice');
   });
+
+  it('--availability-delay and --max-recording-length apply to this invocation only', async (t) => {
+    const now = Date.now();
+    const org = generateOrg({ seed: 'overrides', conversations: 0 });
+    // Ended 20 minutes ago: pending under the configured 60-minute delay, ready under 10.
+    const recent = addConversation(org, { startMs: now - 90 * MIN, durationMs: 70 * MIN, sizeBytes: 1024 });
+    const setup = await startSimWorkspace({
+      sim: { org },
+      config: {
+        availabilityDelayMinutes: 60,
+        recordingStartTimestamp: new Date(now - 3 * HOUR).toISOString(),
+      },
+    });
+    t.after(() => setup.cleanup());
+    const { result, report } = await ingest(setup.ws, [
+      'catchup',
+      '--availability-delay',
+      '10',
+      '--max-recording-length',
+      '999',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(
+      report.items.filter((i) => i.status === 'ingested').map((i) => i.conversationId),
+      [recent.id],
+    );
+    const config = JSON.parse(
+      await import('node:fs/promises').then((f) => f.readFile(setup.ws.configPath, 'utf8')),
+    ) as { availabilityDelayMinutes: number };
+    assert.equal(config.availabilityDelayMinutes, 60, 'the configuration file is unchanged');
+  });
 });

@@ -100,5 +100,9 @@ describe('run: happy path', () => {
     assert.equal(rewound.counts.alreadyArchived, expected.size);
     assert.equal(sim.counts().media, mediaBefore);
     assert.deepEqual(await archiveFiles(ws.archiveDir), files);
+    // The encrypted token cache is reused across processes: one login for all these runs.
+    assert.equal(sim.tokensIssued(), 1);
+    const tokenFile = path.join(ws.stateDir, 'work', 'pol1_src1', 'token.enc');
+    assert.equal((await fs.stat(tokenFile)).mode & 0o777, 0o600);
   });
 });
