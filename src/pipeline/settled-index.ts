@@ -21,6 +21,8 @@ const KEEP_DAYS = 16;
 
 export class SettledIndex {
   private readonly days = new Map<string, Map<string, SettledRecord>>();
+  /** Day files known to exist (no folder fsync needed when appending to them). */
+  private readonly existing = new Set<string>();
 
   constructor(private readonly dir: string) {}
 
@@ -67,8 +69,15 @@ export class SettledIndex {
     const day = SettledIndex.dayOf(startMs);
     const map = await this.load(day);
     map.set(conversationId, record);
-    await ensureDir(this.dir);
     const file = path.join(this.dir, `${day}.txt`);
+    // Only a new day file needs its folder fsynced; appends to an existing one need the file's fsync.
+    const created =
+      !this.existing.has(day) &&
+      !(await fs.stat(file).then(
+        () => true,
+        () => false,
+      ));
+    if (created) await ensureDir(this.dir);
     let handle: fs.FileHandle | undefined;
     try {
       handle = await fs.open(file, 'a', FILE_MODE);
@@ -79,6 +88,7 @@ export class SettledIndex {
     } finally {
       await handle?.close().catch(() => undefined);
     }
-    await fsyncDir(this.dir);
+    if (created) await fsyncDir(this.dir);
+    this.existing.add(day);
   }
 }
