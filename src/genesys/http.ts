@@ -7,10 +7,12 @@
  * hosts: it is dropped before any request (or redirect hop) to another host.
  */
 import https from 'node:https';
+import tls from 'node:tls';
 import type { IncomingHttpHeaders } from 'node:http';
 import got, { type Got, type OptionsInit } from 'got';
 import { HttpsProxyAgent } from 'hpagent';
 import type { Config } from '../config/types.js';
+import { ConfigError } from '../errors.js';
 import { exhaustedError, type RequestTarget } from './errors.js';
 import { classifyTransportError, type TransportFailure } from './transport-errors.js';
 import { abortReason, combine, Pacer, retryAfterMs, sleep } from './pacer.js';
@@ -92,7 +94,16 @@ export class HttpTransport {
     this.pacer = new Pacer({ now: this.#now });
     this.#genesysHosts = new Set([new URL(config.authUrl).host, new URL(config.apiUrl).host]);
     this.#proxy = config.proxy === undefined ? undefined : `${config.proxy.host}:${config.proxy.port}`;
-    const agentOptions = { keepAlive: true, maxSockets: 32, maxFreeSockets: 8, scheduling: 'lifo' as const };
+    // One TLS context for the whole run: passing `ca` (every system root plus the trust list) with each
+    // request made Node build a new context and a very long pool key per connection — CPU and memory.
+    const secureContext = createContext(config, this.tls);
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: 32,
+      maxFreeSockets: 8,
+      scheduling: 'lifo' as const,
+      secureContext,
+    };
     if (config.proxy === undefined) {
       this.#agent = new https.Agent(agentOptions);
     } else {
@@ -108,15 +119,6 @@ export class HttpTransport {
     const connect = options.connectTimeoutMs ?? 15_000;
     const common: OptionsInit = {
       agent: { https: this.#agent },
-      https: {
-        ...(this.tls.certificateAuthority !== undefined
-          ? { certificateAuthority: this.tls.certificateAuthority }
-          : {}),
-        ...(this.tls.certificate !== undefined ? { certificate: this.tls.certificate } : {}),
-        ...(this.tls.key !== undefined ? { key: this.tls.key } : {}),
-        ...(this.tls.pfx !== undefined ? { pfx: this.tls.pfx } : {}),
-        ...(this.tls.passphrase !== undefined ? { passphrase: this.tls.passphrase } : {}),
-      },
       retry: { limit: 0 },
       throwHttpErrors: false,
       followRedirect: true,
@@ -305,5 +307,23 @@ export class HttpTransport {
   /** Closes pooled connections (a finished run should not keep sockets open). */
   close(): void {
     this.#agent.destroy();
+  }
+}
+
+/** The run's one TLS context: trust list added to the system roots, client certificate if any. */
+function createContext(config: Config, material: TlsMaterial): tls.SecureContext {
+  try {
+    return tls.createSecureContext({
+      ...(material.certificateAuthority !== undefined ? { ca: material.certificateAuthority } : {}),
+      ...(material.certificate !== undefined ? { cert: material.certificate } : {}),
+      ...(material.key !== undefined ? { key: material.key } : {}),
+      ...(material.pfx !== undefined ? { pfx: material.pfx } : {}),
+      ...(material.passphrase !== undefined ? { passphrase: material.passphrase } : {}),
+    });
+  } catch (error) {
+    throw new ConfigError(
+      `${config.file}: the client certificate in "tls" cannot be used: ${(error as Error).message.replace(/\s+/g, ' ')}`,
+      { cause: error },
+    );
   }
 }

@@ -94,7 +94,11 @@ export class BatchFetcher {
       const job = await client.recordings.submitBatch(items, { signal: this.ctx.signal });
       const deadline = Date.now() + MAX_BATCH_WAIT_MS;
       try {
-        for (let pause = 1000; ; pause = Math.min(pause * 2, 10_000)) {
+        for (let polls = 1; ; polls += 1) {
+          // Every 2 s for the first half minute (most jobs finish then), then backing off to 10 s.
+          const pause = polls <= 15 ? 2000 : Math.min(10_000, 2000 * 1.5 ** (polls - 15));
+          // A job is never done the instant it is submitted: wait before every poll, the first too.
+          await sleep(pause, undefined, { signal: this.ctx.signal });
           const status = await client.recordings.getBatch(job, { signal: this.ctx.signal });
           if (status.status === 'Completed') return status.results ?? [];
           if (this.ctx.stopping) return 'stopped';
@@ -103,7 +107,6 @@ export class BatchFetcher {
               'batch.timeout',
               `batch download ${job.id} still in progress after ${MAX_BATCH_WAIT_MS / 60_000} minutes`,
             );
-          await sleep(pause, undefined, { signal: this.ctx.signal });
         }
       } catch (error) {
         // Genesys lets only the submitter read a job, and forgets jobs: submit it again.

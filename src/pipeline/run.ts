@@ -153,10 +153,8 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
       };
 
       // Conversations waiting on a batch, or on Genesys, must not hold back downloads: the pool holds
-      // more conversations than the download limit (for ORIGINAL, one batch gathers while another downloads).
-      const pool = new WorkPool(
-        config.codec === 'ORIGINAL' ? 2 * BATCH_MAX_ITEMS + config.concurrency : 2 * config.concurrency,
-      );
+      // more conversations than the download limit (for ORIGINAL, whole batches: one gathers while others run; a multiple of 100 so none goes out short).
+      const pool = new WorkPool(config.codec === 'ORIGINAL' ? 3 * BATCH_MAX_ITEMS : 2 * config.concurrency);
       let windowInfo: { from: string; to: string } | null = null;
       let listedUpTo: number | undefined;
       let failure: unknown;

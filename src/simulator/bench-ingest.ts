@@ -6,7 +6,16 @@
  */
 import type { BenchOptions } from './bench-options.js';
 import { childEnv, describeFailure, parseReport, runTool, type ToolReport } from './bench-child.js';
-import { checked, duration, info, mb, rssFigure, type Figure, type ScenarioOutcome } from './bench-report.js';
+import {
+  checked,
+  duration,
+  info,
+  MB,
+  mb,
+  rssFigure,
+  type Figure,
+  type ScenarioOutcome,
+} from './bench-report.js';
 import { describeRoutes, markTraffic, trafficSince, type Traffic } from './bench-traffic.js';
 import { makeWorkspace } from './bench-workspace.js';
 import { generateOrg, startSimulator, type SimOrg, type SimulatorOptions } from './index.js';
@@ -112,10 +121,26 @@ function minimalRequests(codec: 'WAV' | 'ORIGINAL', c: ReturnType<typeof census>
   return pages + users + (codec === 'WAV' ? c.conversations : 2 * pages);
 }
 
-function rateFigures(traffic: Traffic, requests: number, wallSeconds: number, limit: number): Figure[] {
+/**
+ * The request rate against the limit. The "within 10% of the allowed rate" target applies only to a
+ * run the limit bounds (requests are the backlog); a run bound by batch jobs or bandwidth is shown
+ * without it.
+ */
+function rateFigures(
+  traffic: Traffic,
+  requests: number,
+  wallSeconds: number,
+  limit: number,
+  requestBound: boolean,
+): Figure[] {
   const whole = requests / ((wallSeconds / 60) * limit);
   const perMinute = traffic.perMinute.map((n) => n / limit);
   const low = perMinute.length === 0 ? null : Math.min(...perMinute);
+  const shown =
+    perMinute.length === 0
+      ? 'n/a (under a minute)'
+      : perMinute.map((f) => `${(f * 100).toFixed(0)}%`).join(' ');
+  const note = 'API requests the limiter counted per 60 s window';
   return [
     info(
       'request rate, whole run',
@@ -125,17 +150,9 @@ function rateFigures(traffic: Traffic, requests: number, wallSeconds: number, li
         ? 'requests ÷ (wall minutes × limit); under a minute, the first window alone allows the whole limit'
         : 'requests ÷ (wall minutes × limit)',
     ),
-    checked(
-      'request rate, each full minute',
-      low,
-      perMinute.length === 0
-        ? 'n/a (under a minute)'
-        : perMinute.map((f) => `${(f * 100).toFixed(0)}%`).join(' '),
-      'at least',
-      0.9,
-      '≥ 90% while backlog',
-      'API requests the limiter counted per 60 s window',
-    ),
+    requestBound
+      ? checked('request rate, each full minute', low, shown, 'at least', 0.9, '≥ 90% while backlog', note)
+      : info('request rate, each full minute', low, shown, `${note}; not request-bound, so no rate target`),
     checked('429 responses', traffic.rateLimited, String(traffic.rateLimited), 'at most', 0, 'none'),
   ];
 }
@@ -185,8 +202,11 @@ export async function ingestScenario(
     const rateBound = (minimal / options.rateLimit) * 60;
     const perDownload = options.mediaBytesPerSecond === 0 ? Infinity : options.mediaBytesPerSecond;
     const mediaBound = c.bytes / (perDownload * options.concurrency);
-    const bound =
-      Math.max(rateBound, mediaBound) + (codec === 'ORIGINAL' ? options.batchCompleteMs / 1000 : 0);
+    // Downloads wait for at least one batch job with ORIGINAL; requests are paced either way.
+    const batchSeconds = codec === 'ORIGINAL' ? options.batchCompleteMs / 1000 : 0;
+    const bound = Math.max(rateBound, batchSeconds + mediaBound);
+    // The limit only binds a run that needs more than one window's worth of requests.
+    const requestBound = minimal > options.rateLimit && rateBound >= batchSeconds + mediaBound;
     const perRecording = requests / Math.max(1, ingested);
     const limit = codec === 'WAV' ? 1.1 : 0.05;
     const figures: Figure[] = [
@@ -219,7 +239,7 @@ export async function ingestScenario(
         `${traffic.api} API + ${traffic.auth} login`,
         `${describeRoutes(traffic.byRoute)}; ${traffic.accepted202} answered 202`,
       ),
-      ...rateFigures(traffic, requests, wall, options.rateLimit),
+      ...rateFigures(traffic, requests, wall, options.rateLimit, requestBound),
       checked(
         'wall time vs bound',
         wall / bound,
@@ -227,9 +247,11 @@ export async function ingestScenario(
         'at most',
         1.1,
         '≤ 1.1× bound',
-        `bound: ${minimal} requests at ${options.rateLimit}/min` +
-          (Number.isFinite(mediaBound) ? `, media ${mb(c.bytes)} needs ${duration(mediaBound)}` : '') +
-          (codec === 'ORIGINAL' ? `, plus one batch job (${duration(options.batchCompleteMs / 1000)})` : ''),
+        `bound${requestBound ? ' (the rate limit binds)' : ''}: the larger of ` +
+          `${minimal} requests at ${options.rateLimit}/min = ${duration(rateBound)} and ` +
+          (codec === 'ORIGINAL' ? `one batch job (${duration(batchSeconds)}) + ` : '') +
+          `media ${mb(c.bytes)} at ${options.mediaBytesPerSecond === 0 ? 'unlimited speed' : `${options.concurrency} × ${options.mediaBytesPerSecond / MB} MB/s`} = ` +
+          `${duration(mediaBound)}`,
       ),
       rssFigure('peak RSS', run.peakRssBytes),
       info(
