@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { buildRetryCdrXml, parseCdrXml } from '../src/archive/cdr.js';
 import { addConversation, expectedMedia, generateOrg } from '../src/simulator/index.js';
 import { startProxy } from './helpers/proxy.js';
+import { runCli, snapshotTree } from './helpers/cli.js';
 import { archiveFiles, QUIET_MIX, startSimWorkspace } from './helpers/sim.js';
 import { ingest, retryEntries } from './helpers/run.js';
 
@@ -148,5 +149,19 @@ describe('run: more behaviour', () => {
     assert.deepEqual(await retryEntries(setup.ws), []);
     await fs.stat(path.join(setup.ws.retryDir, 'dead', `${id}.xml`));
     await fs.stat(path.join(setup.ws.retryDir, 'rejected', 'bogus.xml'));
+  });
+
+  it('an unusable client certificate stops run with exit 2 before anything is written', async (t) => {
+    const setup = await startSimWorkspace({ spec: { seed: 'badcert', conversations: 2, mix: QUIET_MIX } });
+    t.after(() => setup.cleanup());
+    // A PEM certificate without its key cannot present a client certificate.
+    await fs.writeFile(path.join(setup.ws.dir, 'client.pem'), setup.sim.pki.caCert);
+    await setup.ws.writeConfig({ tls: { trustList: './ca.pem', certFile: './client.pem' } });
+    const before = await snapshotTree(setup.ws.dir);
+    const r = await runCli(['run', '--json', '--config', setup.ws.configPath]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match((JSON.parse(r.stdout) as { error: { message: string } }).error.message, /tls\.keyFile/);
+    assert.deepEqual(await snapshotTree(setup.ws.dir), before);
+    assert.equal(setup.sim.counts().api, 0);
   });
 });

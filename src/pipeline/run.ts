@@ -4,7 +4,6 @@
  * conversations settle, the report and status.json. Run-level failures stop new work; the cursor is
  * saved at the durable prefix and the error decides the exit code.
  */
-import { mkdir } from 'node:fs/promises';
 import type { CommandContext } from '../cli/context.js';
 import { withLock } from '../cli/context.js';
 import type { ConfigOverrides } from '../config/types.js';
@@ -14,7 +13,7 @@ import { readCursor, writeCursor, formatCursorLine } from '../state/cursor-file.
 import { Ledger } from '../state/ledger.js';
 import { comparePositions, type Position } from '../state/position.js';
 import { listRetryEntries } from '../state/retry-buffer.js';
-import { sweepPartials } from '../state/atomic.js';
+import { ensureDir, sweepPartials } from '../state/atomic.js';
 import { isoUtc, parseUtcIso } from '../util/time.js';
 import { notReadyPollMs, syncResultCap, type RunContext } from './context.js';
 import { discover } from './discover.js';
@@ -69,15 +68,21 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
             cmd.output.warn(`${file} in the delete journal cannot be read; it is left alone`),
           )
         : [];
+      const controller = new AbortController();
+      // Built before anything is opened: an unusable TLS setting is a clean exit 2.
+      // No retry wait may end after the run's time budget (SPEC §4.7: Retry-After honoured within it).
+      const client = createGenesysClient(config, paths, {
+        signal: controller.signal,
+        ...(options.command === 'run' ? { deadline: startedAt + config.maxRunMinutes * 60_000 } : {}),
+      });
       if (!options.dryRun) {
         // The first run writes the cursor before any ledger line or report: a missing cursor then always means it was removed.
         if (cursorState.kind === 'initial') await writeCursor(paths, start);
         await sweepPartials(path.join(config.stateDir));
-        await mkdir(config.archiveDir, { recursive: true, mode: 0o700 });
+        await ensureDir(config.archiveDir);
         await inflight.sweep(config.archiveDir);
       }
 
-      const controller = new AbortController();
       const onSignal = (signal: NodeJS.Signals): void => {
         if (!controller.signal.aborted) controller.abort(new InterruptedError(signal));
       };
@@ -95,11 +100,6 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         importSource: { name: config.name, policyId: config.policyId, importSourceId: config.importSourceId },
         startedAtMs: startedAt,
         dryRun: options.dryRun,
-      });
-      // No retry wait may end after the run's time budget (SPEC §4.7: Retry-After honoured within it).
-      const client = createGenesysClient(config, paths, {
-        signal: controller.signal,
-        ...(options.command === 'run' ? { deadline: startedAt + config.maxRunMinutes * 60_000 } : {}),
       });
       let skewMs = 0;
       // The context is built in one step below; the batcher needs it, so it is attached after.
