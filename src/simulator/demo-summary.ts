@@ -90,6 +90,8 @@ export async function printSummary(input: SummaryInput, heading: (title: string)
   print(`  ${c} cursor get ${cfg}`);
   print(`  ${c} retry list ${cfg} --json`);
   print(`  ${c} verify --offline ${cfg}`);
+  print(`  ${c} verify --offline --archive ${cfg}`);
+  print('      (re-hashes every archived recording against its CDR and the ledger)');
   print(`  ${c} cursor set ${rewind} ${cfg}`);
   print('      (a rewind: a later run would list that day again, and download nothing it already archived)');
   print(`  ${c} --help`);
