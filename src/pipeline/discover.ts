@@ -10,7 +10,8 @@ import type { RunContext } from './context.js';
 import { settleConversation } from './conversation.js';
 import { listWindowAsync } from './async-listing.js';
 import { listWindowSync, type ListingEvents } from './discovery.js';
-import type { ConversationFacts } from './facts.js';
+import { conversationFacts, participantUserIds, type ConversationFacts } from './facts.js';
+import type { AnalyticsConversation } from '../genesys/index.js';
 import { frontierServes, listSinceFrontier, loadFrontier, rereadPending } from './frontier.js';
 import type { WorkPool } from './pool.js';
 import type { DurablePrefix } from './prefix.js';
@@ -44,6 +45,28 @@ export async function discover(
   return fromCursor(deps, windowEnd);
 }
 
+/**
+ * One bulk users call for a page of conversations, so the CDRs of the whole page are built from the
+ * cache: user lookups cost one request per 100 new users, not one per conversation. A failure here
+ * is harmless (each conversation looks its users up again, and media never waits for them).
+ */
+export async function prefetchUsers(
+  ctx: RunContext,
+  conversations: readonly AnalyticsConversation[],
+): Promise<void> {
+  if (ctx.dryRun) return;
+  // Only conversations that will be ingested now: a re-listed, settled one costs no request at all.
+  const wanted: AnalyticsConversation[] = [];
+  for (const conv of conversations) {
+    const facts = conversationFacts(conv);
+    if (facts === undefined || !facts.due || facts.endMs === undefined) continue;
+    if ((await ctx.settled.get(facts.conversationId, facts.startMs)) === undefined) wanted.push(conv);
+  }
+  const ids = [...new Set(wanted.flatMap((c) => participantUserIds(c)))];
+  if (ids.length === 0) return;
+  await ctx.client.users.getUsers(ids, { signal: ctx.signal }).catch(() => undefined);
+}
+
 async function submit(deps: DiscoveryDeps, facts: ConversationFacts): Promise<void> {
   deps.ctx.report.counts.discovered += 1;
   deps.prefix.listed({ startMs: facts.startMs, conversationId: facts.conversationId });
@@ -65,6 +88,10 @@ async function fromFrontier(
   const fresh = await listSinceFrontier(ctx, listedUpTo, windowEnd);
   if (fresh === 'capped') return 'capped';
   const { found, missing } = await rereadPending(ctx, pending);
+  await prefetchUsers(
+    ctx,
+    [...found, ...fresh].map((f) => f.raw),
+  );
   // A pending conversation analytics no longer returns keeps holding the cursor: never assume it settled.
   for (const position of missing) prefix.listed(position);
   for (const facts of [...found, ...fresh]) {
@@ -86,6 +113,7 @@ async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<numbe
   const events: ListingEvents = {
     onConversation: (facts) => submit(deps, facts),
     onProgress: (complete) => deps.saveCursor(complete),
+    onPage: (conversations) => prefetchUsers(ctx, conversations),
     onMalformed: (conv) =>
       ctx.output.warn(
         `analytics returned conversation ${conv.conversationId} without a start time; it was skipped`,

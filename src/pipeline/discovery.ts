@@ -27,6 +27,8 @@ export interface ListingEvents {
   onProgress(complete: Position): Promise<void>;
   /** A conversation without a usable start time (reported, never silently dropped). */
   onMalformed(conv: AnalyticsConversation): void;
+  /** A page is about to be handed over (one bulk users lookup for all of it). */
+  onPage?(conversations: AnalyticsConversation[]): Promise<void>;
 }
 
 export type ListingResult = 'complete' | 'unstable' | 'capped' | 'stopped';
@@ -58,6 +60,7 @@ export async function listWindowSync(
       } else if (page.totalHits !== totalHits) {
         changed = true;
       }
+      await events.onPage?.(page.conversations);
       for (const conv of page.conversations) {
         const facts = conversationFacts(conv);
         if (facts === undefined) {
