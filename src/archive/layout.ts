@@ -33,6 +33,20 @@ export function conversationFolder(
   return folder;
 }
 
+/** Where a recording's CDR lives: its conversation's folder and `<recordingId>.xml`. */
+export function cdrPath(
+  archiveDir: string,
+  timezone: string,
+  conversationStartMs: number,
+  conversationId: string,
+  recordingId: string,
+): string {
+  return path.join(
+    conversationFolder(archiveDir, timezone, conversationStartMs, conversationId),
+    cdrFileName(recordingId),
+  );
+}
+
 /** `<recordingId>.xml`, the CDR's name. */
 export function cdrFileName(recordingId: string): string {
   if (!isGenesysId(recordingId)) throw new UnsafeIdError('recording id', recordingId);

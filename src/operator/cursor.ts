@@ -17,6 +17,7 @@ import type { StatePaths } from '../state/paths.js';
 import type { Position } from '../state/position.js';
 import { isGenesysId } from '../util/ids.js';
 import { isoInZone, isoUtc } from '../util/time.js';
+import { lagMinutes, windowEndAt } from '../pipeline/rules.js';
 
 export interface CursorView {
   conversationId: string;
@@ -28,13 +29,12 @@ export interface CursorView {
 }
 
 function view(position: Position, config: Config, paths: StatePaths, nowMs: number): CursorView {
-  const windowEnd = nowMs - config.availabilityDelayMinutes * 60_000;
   return {
     conversationId: position.conversationId,
     timestamp: isoUtc(position.startMs),
     local: isoInZone(position.startMs, config.timezone),
     timezone: config.timezone,
-    lagMinutes: Math.max(0, Math.floor((windowEnd - position.startMs) / 60_000)),
+    lagMinutes: lagMinutes(position.startMs, nowMs, config.availabilityDelayMinutes),
     file: paths.cursorFile,
   };
 }
@@ -92,7 +92,7 @@ export async function cursorSet(
   return withLock(ctx, 'cursor set', async ({ config, paths }, lock) => {
     const now = ctx.now();
     const startMs = parseCursorTime(time, config.timezone);
-    const limit = now - config.availabilityDelayMinutes * 60_000;
+    const limit = windowEndAt(now, config.availabilityDelayMinutes);
     if (startMs > limit) {
       throw new UsageError(
         'cursor.tooLate',

@@ -4,11 +4,10 @@
  * archived and verified; then the ledger line. A media URL is requested right before its download;
  * a refused or broken download gets a fresh URL at most 3 times per recording per run.
  */
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { buildArchivedCdrXml, readCdrFile, type ArchivedCdr, type CdrMedia } from '../archive/cdr.js';
-import { cdrFileName, conversationFolder, mediaFileName } from '../archive/layout.js';
+import { cdrFileName, cdrPath, conversationFolder, mediaFileName } from '../archive/layout.js';
 import { StorageError } from '../errors.js';
 import {
   MediaRefusedError,
@@ -23,6 +22,7 @@ import { isoInZone, isoUtc, parseUtcIso } from '../util/time.js';
 import type { RunContext } from './context.js';
 import { cdrConversationPart, type ConversationFacts } from './facts.js';
 import { mediaExtension } from './rules.js';
+import { appendRecordingLine } from './settle-records.js';
 
 export const MAX_URL_REFRESHES = 3;
 
@@ -65,9 +65,12 @@ export async function existingCdr(
   facts: ConversationFacts,
   recordingId: string,
 ): Promise<ArchivedCdr | undefined> {
-  const file = path.join(
-    conversationFolder(ctx.config.archiveDir, ctx.config.timezone, facts.startMs, facts.conversationId),
-    cdrFileName(recordingId),
+  const file = cdrPath(
+    ctx.config.archiveDir,
+    ctx.config.timezone,
+    facts.startMs,
+    facts.conversationId,
+    recordingId,
   );
   try {
     const parsed = await readCdrFile(file);
@@ -200,22 +203,8 @@ export async function archiveRecording(
   };
   const xml = buildArchivedCdrXml(cdr);
   await writeFileAtomic(path.join(folder, cdrFileName(recordingId)), xml);
+  const relative = await appendRecordingLine(ctx, cdr, xml);
   const primary = media[0]!;
-  const relative = path
-    .relative(ctx.config.archiveDir, path.join(folder, primary.file))
-    .split(path.sep)
-    .join('/');
-  await ctx.ledger.append([
-    {
-      type: 'recording',
-      conversationId: facts.conversationId,
-      recordingId,
-      conversationStart: cdr.conversationStart,
-      file: relative,
-      sha256: primary.sha256,
-      cdrSha256: createHash('sha256').update(xml).digest('hex'),
-    },
-  ]);
   return {
     kind: 'ingested',
     file: relative,

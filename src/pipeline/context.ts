@@ -48,16 +48,22 @@ export interface RunContext {
   stopping: boolean;
 }
 
+/** A whole number from the environment, at least `min`; otherwise the specification's value. */
+function testKnob(env: NodeJS.ProcessEnv, name: string, min: number, fallback: number): number {
+  const value = Number(env[name]);
+  return env[name] !== undefined && env[name] !== '' && Number.isInteger(value) && value >= min
+    ? value
+    : fallback;
+}
+
 /** Two minutes (SPEC §4.3); `GENESYS_INGEST_NOT_READY_POLL_MS` shortens it for the test suite only. */
 export function notReadyPollMs(env: NodeJS.ProcessEnv): number {
-  const fromEnv = Number(env.GENESYS_INGEST_NOT_READY_POLL_MS);
-  return Number.isInteger(fromEnv) && fromEnv >= 0 ? fromEnv : 120_000;
+  return testKnob(env, 'GENESYS_INGEST_NOT_READY_POLL_MS', 0, 120_000);
 }
 
 /** 10,000 (SPEC §4.1); `GENESYS_INGEST_SYNC_RESULT_CAP` scales it down for the test suite only. */
 export function syncResultCap(env: NodeJS.ProcessEnv): number {
-  const fromEnv = Number(env.GENESYS_INGEST_SYNC_RESULT_CAP);
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 10_000;
+  return testKnob(env, 'GENESYS_INGEST_SYNC_RESULT_CAP', 1, 10_000);
 }
 
 /**

@@ -4,17 +4,18 @@
  * archived media is re-read and must match its CDR, and deletion protection is looked up. The call
  * sets `deleteDate` to the earlier of the current one and now + deleteGraceHours.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { buildArchivedCdrXml, readCdrFile, type ArchivedCdr } from '../archive/cdr.js';
-import { cdrFileName, conversationFolder } from '../archive/layout.js';
+import { hashFile } from '../archive/hash-file.js';
+import { cdrPath } from '../archive/layout.js';
 import { GenesysApiError } from '../genesys/index.js';
 import { fsyncDir, writeFileAtomic } from '../state/atomic.js';
 import { crashPoint } from '../util/crash-point.js';
 import { isGenesysId } from '../util/ids.js';
 import { isoUtc } from '../util/time.js';
 import { isItemFailure, reasonOf, type RunContext } from './context.js';
+import { appendRecordingLine } from './settle-records.js';
 
 export interface DeleteIntent {
   conversationId: string;
@@ -87,32 +88,19 @@ export class DeleteJournal {
   }
 }
 
-async function sha256Of(file: string): Promise<{ sha256: string; size: number } | undefined> {
-  try {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
-    return { sha256: hash.digest('hex'), size };
-  } catch {
-    return undefined;
-  }
-}
-
 /** The archived CDR, when every media file it names still matches it byte for byte. */
 async function verifiedCdr(
   ctx: RunContext,
   intent: DeleteIntent,
 ): Promise<{ cdr: ArchivedCdr; file: string } | string> {
-  const folder = conversationFolder(
+  const file = cdrPath(
     ctx.config.archiveDir,
     ctx.config.timezone,
     Date.parse(intent.conversationStart),
     intent.conversationId,
+    intent.recordingId,
   );
-  const file = path.join(folder, cdrFileName(intent.recordingId));
+  const folder = path.dirname(file);
   let cdr: ArchivedCdr;
   try {
     const parsed = await readCdrFile(file);
@@ -122,8 +110,8 @@ async function verifiedCdr(
     return `its CDR cannot be read (${reasonOf(error)})`;
   }
   for (const media of cdr.media) {
-    const actual = await sha256Of(path.join(folder, media.file));
-    if (actual === undefined) return `${media.file} is missing`;
+    const actual = await hashFile(path.join(folder, media.file)).catch(() => undefined);
+    if (actual === undefined) return `${media.file} is missing or unreadable`;
     if (actual.sha256 !== media.sha256 || actual.size !== media.sizeBytes)
       return `${media.file} does not match the SHA-256 in its CDR`;
   }
@@ -199,21 +187,8 @@ async function deleteOne(
   const cdr: ArchivedCdr = { ...checked.cdr, deleteRequested: { at: isoUtc(ctx.now()), deleteDate } };
   const xml = buildArchivedCdrXml(cdr);
   await writeFileAtomic(checked.file, xml);
+  await appendRecordingLine(ctx, cdr, xml);
   const primary = cdr.media[0]!;
-  await ctx.ledger.append([
-    {
-      type: 'recording',
-      conversationId: cdr.conversationId,
-      recordingId: cdr.recordingId,
-      conversationStart: cdr.conversationStart,
-      file: path
-        .relative(ctx.config.archiveDir, path.join(path.dirname(checked.file), primary.file))
-        .split(path.sep)
-        .join('/'),
-      sha256: primary.sha256,
-      cdrSha256: createHash('sha256').update(xml).digest('hex'),
-    },
-  ]);
   await journal.clear(intent);
   report.counts.deleted += 1;
   report.item({

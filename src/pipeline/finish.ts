@@ -12,6 +12,7 @@ import type { RunContext } from './context.js';
 import { reasonOf } from './context.js';
 import { pingHealthcheck } from './healthcheck.js';
 import { writeStatus } from './report.js';
+import { lagMinutes } from './rules.js';
 
 export interface FinishInfo {
   exitCode: number;
@@ -29,17 +30,14 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<numb
   const cursor = await readCursor(paths, config.recordingStartTimestamp, now).catch(() => undefined);
   const position =
     cursor === undefined ? undefined : cursor.kind === 'file' ? cursor.parsed.position : cursor.position;
-  const lagMinutes =
-    position === undefined
-      ? 0
-      : Math.max(0, Math.floor((now - config.availabilityDelayMinutes * 60_000 - position.startMs) / 60_000));
+  const lag = position === undefined ? 0 : lagMinutes(position.startMs, now, config.availabilityDelayMinutes);
   let exitCode = info.exitCode;
-  if (lagMinutes > config.maxLagMinutes && info.failure === undefined) {
+  if (lag > config.maxLagMinutes && info.failure === undefined) {
     report.alert({
       type: 'lagging',
       conversationId: '',
       recordingId: '',
-      message: `the cursor lags ${lagMinutes} minutes behind now − availability delay (maxLagMinutes ${config.maxLagMinutes})`,
+      message: `the cursor lags ${lag} minutes behind now − availability delay (maxLagMinutes ${config.maxLagMinutes})`,
     });
     if (exitCode === ExitCode.ok) exitCode = ExitCode.partial;
   }
@@ -60,7 +58,7 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<numb
       conversationId: position?.conversationId ?? '',
       timestamp: position === undefined ? '' : new Date(position.startMs).toISOString(),
     },
-    lagMinutes,
+    lagMinutes: lag,
     pending: report.counts.pending,
     retryBuffer: stats,
     lastExitCode: exitCode,

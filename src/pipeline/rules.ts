@@ -98,3 +98,16 @@ export function mediaExtension(codec: string, contentType: string | undefined): 
   };
   return byType[type] ?? 'bin';
 }
+
+/** Beyond this, the API's clock is used instead of the local one (SPEC §4 step 2). */
+export const CLOCK_SKEW_LIMIT_MS = 60_000;
+
+/** now − availability delay: where listing stops, the latest a cursor may be set, what lag is measured against. */
+export function windowEndAt(nowMs: number, availabilityDelayMinutes: number): number {
+  return nowMs - availabilityDelayMinutes * 60_000;
+}
+
+/** Whole minutes the cursor lags behind now − availability delay (never negative). */
+export function lagMinutes(cursorMs: number, nowMs: number, availabilityDelayMinutes: number): number {
+  return Math.max(0, Math.floor((windowEndAt(nowMs, availabilityDelayMinutes) - cursorMs) / 60_000));
+}

@@ -25,6 +25,7 @@ import { runRetryBatch } from './retry-batch.js';
 import { SettledIndex } from './settled-index.js';
 import { DeleteJournal, processDeletes } from './deletes.js';
 import { finishRun } from './finish.js';
+import { CLOCK_SKEW_LIMIT_MS, windowEndAt } from './rules.js';
 import { startProgress } from './progress.js';
 import { reconcileLateData } from './reconcile.js';
 import { BatchFetcher } from './original.js';
@@ -41,8 +42,6 @@ export interface PipelineOptions {
   /** catchup: list windows up to this time (default now − availability delay). */
   untilMs?: number;
 }
-
-const CLOCK_SKEW_LIMIT_MS = 60_000;
 
 export async function runPipeline(cmd: CommandContext, options: PipelineOptions): Promise<number> {
   return withLock(
@@ -180,7 +179,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
 
         const windowEnd = Math.min(
           options.untilMs ?? Number.POSITIVE_INFINITY,
-          ctx.now() - config.availabilityDelayMinutes * 60_000,
+          windowEndAt(ctx.now(), config.availabilityDelayMinutes),
         );
         windowInfo = { from: isoUtc(start.startMs), to: isoUtc(Math.max(windowEnd, start.startMs)) };
         const progress = await startProgress(

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArchivedCdr, RetryCdr } from '../archive/cdr.js';
-import { cdrFileName, conversationFolder } from '../archive/layout.js';
+import { cdrPath } from '../archive/layout.js';
 import type { LedgerConversationStatus } from '../state/ledger.js';
 import { recordRetryFailure, removeRetryEntry, type RetryEntry } from '../state/retry-buffer.js';
 import { isoUtc } from '../util/time.js';
@@ -99,26 +99,50 @@ export async function parkRecording(
  * it is not.
  */
 export async function ledgerLineFor(ctx: RunContext, cdr: ArchivedCdr): Promise<void> {
-  const primary = cdr.media[0];
-  if (primary === undefined) return;
-  const folder = conversationFolder(
+  await appendRecordingLine(ctx, cdr, await readFile(cdrPathOf(ctx, cdr)));
+}
+
+function cdrPathOf(
+  ctx: RunContext,
+  cdr: Pick<ArchivedCdr, 'conversationStart' | 'conversationId' | 'recordingId'>,
+): string {
+  return cdrPath(
     ctx.config.archiveDir,
     ctx.config.timezone,
     Date.parse(cdr.conversationStart),
     cdr.conversationId,
+    cdr.recordingId,
   );
-  const xml = await readFile(path.join(folder, cdrFileName(cdr.recordingId)));
+}
+
+/**
+ * The ledger's line for an archived recording, from its CDR and the CDR's exact bytes: written when
+ * it is archived, when a delete rewrites the CDR (the last line for a recording wins), and when a
+ * crash left the line out. Returns the media path relative to the archive root.
+ */
+export async function appendRecordingLine(
+  ctx: RunContext,
+  cdr: ArchivedCdr,
+  xml: string | Buffer,
+): Promise<string> {
+  const primary = cdr.media[0];
+  if (primary === undefined) return '';
+  const file = path
+    .relative(ctx.config.archiveDir, path.join(path.dirname(cdrPathOf(ctx, cdr)), primary.file))
+    .split(path.sep)
+    .join('/');
   await ctx.ledger.append([
     {
       type: 'recording',
       conversationId: cdr.conversationId,
       recordingId: cdr.recordingId,
       conversationStart: cdr.conversationStart,
-      file: path.relative(ctx.config.archiveDir, path.join(folder, primary.file)).split(path.sep).join('/'),
+      file,
       sha256: primary.sha256,
       cdrSha256: createHash('sha256').update(xml).digest('hex'),
     },
   ]);
+  return file;
 }
 
 export async function recordSettled(

@@ -5,10 +5,10 @@
  * ignored), every media file it names is re-hashed, and what no CDR names is `orphaned`. Only the
  * names of one folder's non-CDR files are kept, until that folder is finished. Nothing is written.
  */
-import { createHash } from 'node:crypto';
-import { constants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CdrInvalidError, readCdrFile, type ArchivedCdr, type ParsedCdr } from '../archive/cdr.js';
+import { hashFile } from '../archive/hash-file.js';
 import { cdrFileName, conversationFolder } from '../archive/layout.js';
 import { isPartialName } from '../state/atomic.js';
 import { isGenesysId } from '../util/ids.js';
@@ -79,10 +79,6 @@ interface Other {
   type: 'file' | 'link' | 'other';
 }
 
-// O_NOFOLLOW: a link is refused, not followed. O_NONBLOCK: a FIFO planted under a media name must
-// not hang the audit on open (regular files ignore it). Both are 0 where they do not exist (Windows).
-const readFlags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
-
 /** The archive-relative form of `full`, with `/` separators. */
 export function relativeTo(root: string, full: string): string {
   return path.relative(root, full).split(path.sep).join('/');
@@ -90,39 +86,6 @@ export function relativeTo(root: string, full: string): string {
 
 function codeOf(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-}
-
-let spare: Buffer | undefined;
-
-/**
- * SHA-256 and size of a regular file, streamed in 1 MiB reads. A symbolic link is refused
- * (O_NOFOLLOW: ELOOP), never followed; errors are thrown with their code.
- */
-export async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
-  const handle = await fs.open(file, readFlags);
-  try {
-    if (!(await handle.stat()).isFile()) {
-      throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
-    }
-    const hash = createHash('sha256');
-    // One read buffer is reused: a fresh 1 MiB per file costs more in garbage collection than hashing.
-    const buffer = spare ?? Buffer.allocUnsafe(1024 * 1024);
-    spare = undefined;
-    try {
-      let size = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-        if (bytesRead === 0) break;
-        hash.update(buffer.subarray(0, bytesRead));
-        size += bytesRead;
-      }
-      return { sha256: hash.digest('hex'), size };
-    } finally {
-      spare = buffer;
-    }
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Walks the whole archive. A root that does not exist is an empty archive. */

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/types.js';
 import { ConfigError, RemoteError } from '../errors.js';
 import { createGenesysClient, GenesysApiError, type GenesysClient } from '../genesys/index.js';
+import { CLOCK_SKEW_LIMIT_MS } from '../pipeline/rules.js';
 import type { StatePaths } from '../state/paths.js';
 import { fail, pass, warning, type Check } from './check.js';
 
@@ -15,8 +16,6 @@ export interface OnlineResult {
   /** Genesys or the proxy could not be reached, or refused the credentials (exit 4). */
   unreachable: boolean;
 }
-
-const CLOCK_SKEW_LIMIT_MS = 60_000;
 
 function describeRemote(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -2,24 +2,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { baseEnv, runCli, type CliResult } from './cli.js';
+import type { Counts } from '../../src/pipeline/report.js';
 import type { Workspace } from './workspace.js';
 
 export interface RunReport {
   command: string;
   exitCode: number;
   dryRun: boolean;
-  counts: {
-    discovered: number;
-    ingested: number;
-    alreadyArchived: number;
-    pending: number;
-    failed: number;
-    retried: number;
-    deleted: number;
-    notRecorded: number;
-    skippedNonAudio: number;
-    alerts: number;
-  };
+  counts: Counts;
   items: {
     conversationId: string;
     recordingId: string;
