@@ -6,7 +6,8 @@
 import { createReadStream } from 'node:fs';
 import { renderTable } from '../cli/output.js';
 import { ExitCode } from '../errors.js';
-import { readCursor } from '../state/cursor-file.js';
+import { formatCursorLine } from '../state/cursor-file.js';
+import type { Position } from '../state/position.js';
 import { retryBufferStats } from '../state/retry-buffer.js';
 import type { RunContext } from './context.js';
 import { reasonOf } from './context.js';
@@ -18,8 +19,9 @@ export interface FinishInfo {
   exitCode: number;
   failure: unknown;
   window: { from: string; to: string } | null;
-  before: string;
-  after: string;
+  /** The cursor when the run started, and where the run left it (the saved durable prefix). */
+  before: Position;
+  after: Position;
   startedAt: number;
 }
 
@@ -27,10 +29,8 @@ export interface FinishInfo {
 export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<number> {
   const { config, paths, report } = ctx;
   const now = ctx.now();
-  const cursor = await readCursor(paths, config.recordingStartTimestamp, now).catch(() => undefined);
-  const position =
-    cursor === undefined ? undefined : cursor.kind === 'file' ? cursor.parsed.position : cursor.position;
-  const lag = position === undefined ? 0 : lagMinutes(position.startMs, now, config.availabilityDelayMinutes);
+  const position = info.after;
+  const lag = lagMinutes(position.startMs, now, config.availabilityDelayMinutes);
   let exitCode = info.exitCode;
   if (lag > config.maxLagMinutes && info.failure === undefined) {
     report.alert({
@@ -46,7 +46,7 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<numb
     {
       exitCode,
       window: info.window,
-      cursor: { before: info.before, after: info.after },
+      cursor: { before: formatCursorLine(info.before), after: formatCursorLine(info.after) },
       apiRequests: ctx.client.apiRequests,
       bytesDownloaded: ctx.client.bytesDownloaded,
       retryBuffer: { size: stats.size, dead: stats.dead },
@@ -55,8 +55,8 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<numb
   );
   await writeStatus(paths.statusFile, {
     cursor: {
-      conversationId: position?.conversationId ?? '',
-      timestamp: position === undefined ? '' : new Date(position.startMs).toISOString(),
+      conversationId: position.conversationId,
+      timestamp: new Date(position.startMs).toISOString(),
     },
     lagMinutes: lag,
     pending: report.counts.pending,
@@ -120,7 +120,7 @@ async function printOutcome(
   const gone = report.goneCount;
   const retry = `${report.counts.failed} failed`;
   // Dated, so a cron log reads on its own; the report has every detail.
-  const summary = `${new Date().toISOString()} ${ctx.command}${ctx.dryRun ? ' (dry run)' : ''}: ${c.ingested} ingested, ${c.alreadyArchived} already archived, ${c.pending} pending, ${retry}, ${gone} deleted in Genesys, ${c.notRecorded} not recorded, ${c.deleted} deleted after ingest, ${c.alerts} alert${c.alerts === 1 ? '' : 's'}; retry buffer ${info.retryBufferSize}; cursor ${info.after}; exit ${exitCode}`;
+  const summary = `${new Date().toISOString()} ${ctx.command}${ctx.dryRun ? ' (dry run)' : ''}: ${c.ingested} ingested, ${c.alreadyArchived} already archived, ${c.pending} pending, ${retry}, ${gone} deleted in Genesys, ${c.notRecorded} not recorded, ${c.deleted} deleted after ingest, ${c.alerts} alert${c.alerts === 1 ? '' : 's'}; retry buffer ${info.retryBufferSize}; cursor ${formatCursorLine(info.after)}; exit ${exitCode}`;
   output.info(summary);
   for (const alert of report.alerts)
     output.warn(

@@ -9,7 +9,7 @@ import { withLock } from '../cli/context.js';
 import type { ConfigOverrides } from '../config/types.js';
 import { ExitCode, IngestError, InterruptedError, UsageError } from '../errors.js';
 import { createGenesysClient } from '../genesys/index.js';
-import { readCursor, writeCursor, formatCursorLine } from '../state/cursor-file.js';
+import { readCursor, writeCursor } from '../state/cursor-file.js';
 import { Ledger } from '../state/ledger.js';
 import { comparePositions, type Position } from '../state/position.js';
 import { listRetryEntries } from '../state/retry-buffer.js';
@@ -238,8 +238,8 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         exitCode: exitCodeFor(failure, ctx),
         failure,
         window: windowInfo,
-        before: formatCursorLine(start),
-        after: formatCursorLine(saved),
+        before: start,
+        after: saved,
         startedAt,
       });
       client.close();
