@@ -1,4 +1,5 @@
 /** Everything one run shares, and the rule for which failures stop it (SPEC §4.6). */
+import { UnsafeIdError } from '../archive/layout.js';
 import type { Output } from '../cli/output.js';
 import type { Config } from '../config/types.js';
 import { InterruptedError, LockedError, RemoteError, StorageError } from '../errors.js';
@@ -85,7 +86,8 @@ export function isItemFailure(error: unknown): boolean {
     error instanceof InterruptedError
   )
     return false;
-  return (error as { code?: unknown } | undefined)?.code === 'archive.unsafeId';
+  // An id from Genesys that cannot become a file name: that item is refused, the run goes on.
+  return error instanceof UnsafeIdError;
 }
 
 /** A short, single-line reason for a report item or retry entry (no URL queries, no secrets). */
