@@ -32,6 +32,7 @@ import { tempDir } from './helpers/cli.js';
 const SECRET = 'media-SeCrEt-canary-5e1b';
 const seen: string[] = [];
 const signatures = new Set<string>();
+let urlsIssued = 0;
 
 describe('media download', { concurrency: false }, () => {
   let sim: Simulator;
@@ -80,6 +81,7 @@ describe('media download', { concurrency: false }, () => {
     const signature = new URL(url).searchParams.get('X-Amz-Signature');
     if (signature) signatures.add(signature);
     signatures.add(new URL(url).search.slice(1));
+    urlsIssued += 1;
     return { url, size: recording.outputSizeInBytes ?? 0 };
   };
 
@@ -219,7 +221,10 @@ describe('media download', { concurrency: false }, () => {
   });
 
   it('never shows a media URL signature in an error', () => {
-    assert.ok(signatures.size > 3);
+    // URLs for one recording signed within the same second are identical, so count the URLs issued
+    // rather than distinct signatures.
+    assert.ok(urlsIssued > 3);
+    assert.ok(signatures.size >= 2);
     for (const secret of [...signatures, SECRET]) {
       const forms = [
         secret,
