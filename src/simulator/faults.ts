@@ -22,7 +22,9 @@ export type FaultAction =
   /** Wait this long before handling the request normally. */
   | { kind: 'delay'; ms: number }
   /** Close the connection without any response. */
-  | { kind: 'hangup' };
+  | { kind: 'hangup' }
+  /** Hold the request until `until` settles (the test releases it), then handle it normally. */
+  | { kind: 'hold'; until: Promise<unknown> };
 
 /** Body-level actions, applied while the real response is written. */
 export type BodyFault = Extract<FaultAction, { kind: 'reset' | 'truncate' | 'shortChunked' | 'trickle' }>;

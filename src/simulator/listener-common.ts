@@ -1,6 +1,6 @@
 /**
  * What every listener does first: log the request, stamp the (possibly skewed) `Date` header, and
- * apply request-level faults (delay, hang-up). Returns what is left for the listener to do.
+ * apply request-level faults (delay, hold, hang-up). Returns what is left for the listener to do.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimContext } from './api-core.js';
@@ -21,7 +21,8 @@ export interface Prelude {
   readonly entry: RequestLogEntry;
   readonly url: URL;
   /** A status or media fault the listener must answer with. */
-  readonly replace: Exclude<FaultAction, BodyFault | { kind: 'delay' } | { kind: 'hangup' }> | undefined;
+  readonly replace:
+    Exclude<FaultAction, BodyFault | { kind: 'delay' } | { kind: 'hold' } | { kind: 'hangup' }> | undefined;
   /** A body fault for the real response. */
   readonly bodyFault: BodyFault | undefined;
 }
@@ -52,12 +53,29 @@ export async function prelude(
     await sleep(action.ms, ctx.signal);
     action = undefined;
   }
+  if (action?.kind === 'hold') {
+    await heldUntil(action.until, ctx.signal);
+    action = undefined;
+  }
   if (action?.kind === 'hangup') {
     req.socket.destroy();
     return undefined;
   }
   if (isBodyFault(action)) return { entry, url, replace: undefined, bodyFault: action };
   return { entry, url, replace: action, bodyFault: undefined };
+}
+
+/** Resolves when `until` settles, or at once when the simulator closes. */
+function heldUntil(until: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    until.then(done, done);
+  });
 }
 
 /** A short text for a status code, for injected errors. */

@@ -176,6 +176,13 @@ export class SimOrg {
     this.mustConversation(conversationId).protected = on;
   }
 
+  /** Sets a recording's `deleteDate` as Genesys' retention would (undefined clears it). */
+  setDeleteDate(recordingId: string, ms: number | undefined): void {
+    const recording = this.mustRecording(recordingId);
+    if (ms === undefined) delete recording.deleteDate;
+    else recording.deleteDate = ms;
+  }
+
   /** Analytics returns the conversation only from `ms` on; undefined shows it at once. */
   setVisibleFrom(conversationId: string, ms: number | undefined): void {
     const conversation = this.mustConversation(conversationId);
