@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { renderTable } from '../cli/output.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, LockedError } from '../errors.js';
 import { formatCursorLine } from '../state/cursor-file.js';
 import type { Position } from '../state/position.js';
 import { retryBufferStats } from '../state/retry-buffer.js';
@@ -53,17 +53,20 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<numb
     },
     now,
   );
-  await writeStatus(paths.statusFile, {
-    cursor: {
-      conversationId: position.conversationId,
-      timestamp: new Date(position.startMs).toISOString(),
-    },
-    lagMinutes: lag,
-    pending: report.counts.pending,
-    retryBuffer: stats,
-    lastExitCode: exitCode,
-    finishedAt: new Date(now).toISOString(),
-  });
+  // A run that lost its lock writes nothing more of the import source's state (SPEC §3.1): status.json
+  // belongs to the run that holds it. Its own report file is still finished.
+  if (!(info.failure instanceof LockedError))
+    await writeStatus(paths.statusFile, {
+      cursor: {
+        conversationId: position.conversationId,
+        timestamp: new Date(position.startMs).toISOString(),
+      },
+      lagMinutes: lag,
+      pending: report.counts.pending,
+      retryBuffer: stats,
+      lastExitCode: exitCode,
+      finishedAt: new Date(now).toISOString(),
+    });
   await pingHealthcheck(ctx, exitCode === ExitCode.ok || exitCode === ExitCode.partial ? '' : '/fail');
   await printOutcome(ctx, file, exitCode, { ...info, retryBufferSize: stats.size });
   return exitCode;

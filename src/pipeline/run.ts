@@ -109,7 +109,8 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         lock,
         client,
         report,
-        ledger: await Ledger.open(paths.ledgerDir),
+        // Each ledger line is written only while this run still holds the lock (SPEC §3.1).
+        ledger: await Ledger.open(paths.ledgerDir, Date.now(), () => lock.assertHeld()),
         settled: new SettledIndex(path.join(paths.workDir, 'settled')),
         inflight,
         deletes,

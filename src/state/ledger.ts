@@ -63,6 +63,9 @@ async function lastHashOf(dir: string, files: readonly string[]): Promise<string
 
 const appendFlags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
 
+/** Runs before every append and throws to refuse it (the run's lock check, SPEC §3.1). */
+export type AppendGuard = () => Promise<void>;
+
 /** An open ledger: knows the last line's hash and appends chained, fsynced lines. */
 export class Ledger {
   /** Set when `open` found a torn last line and dealt with it. */
@@ -75,7 +78,8 @@ export class Ledger {
     readonly dir: string,
     head: string,
     newestFile: string | undefined,
-    recovered?: TornLineRecovery,
+    recovered: TornLineRecovery | undefined,
+    private readonly guard: AppendGuard | undefined,
   ) {
     this.head = head;
     this.newestFile = newestFile;
@@ -90,15 +94,17 @@ export class Ledger {
   /**
    * Opens the ledger in `ledgerDir` (created 0700 if missing) and finds the chain's head. A last line
    * without its newline (a crash mid-append) is completed when it is whole and chains correctly,
-   * otherwise cut away after its bytes are saved beside the ledger; see `recovered`.
+   * otherwise cut away after its bytes are saved beside the ledger; see `recovered`. `guard` runs
+   * right before each append, in the append queue, and refuses it by throwing: two writers would
+   * break the chain, so a run checks that it still holds the lock.
    */
-  static async open(ledgerDir: string, nowMs = Date.now()): Promise<Ledger> {
+  static async open(ledgerDir: string, nowMs = Date.now(), guard?: AppendGuard): Promise<Ledger> {
     await ensureDir(ledgerDir);
     const files = await ledgerFiles(ledgerDir);
     const newest = files.at(-1);
     try {
       const recovered = newest === undefined ? undefined : await repairTail(ledgerDir, files, nowMs);
-      return new Ledger(ledgerDir, await lastHashOf(ledgerDir, files), newest, recovered);
+      return new Ledger(ledgerDir, await lastHashOf(ledgerDir, files), newest, recovered, guard);
     } catch (error) {
       throw asStorageError(error, `cannot open ledger ${ledgerDir}`);
     }
@@ -117,6 +123,7 @@ export class Ledger {
 
   private async appendNow(entries: readonly LedgerEntry[], nowMs: number): Promise<void> {
     if (entries.length === 0) return;
+    await this.guard?.();
     let head = this.head;
     const lines: string[] = [];
     for (const entry of entries) {

@@ -1,8 +1,11 @@
 /**
  * One run per import source (SPEC §3.1). The lock file holds PID, host, a random run id and a
  * heartbeat renewed every 15 seconds. It is stale when the heartbeat is older than two minutes, or at
- * once when it names this host and a PID that is not running. Before every commit point (cursor save,
- * retry-entry removal, delete) the holder checks the file still carries its run id.
+ * once when it names this host and a PID that is not running — but never while it names this host
+ * and a running process of this tool (a forward clock step makes a live holder's heartbeat look
+ * old; see lock-holder.ts). Whoever takes a stale lock over reads it back after a short pause.
+ * Before every commit point (ledger append, cursor save, retry-entry removal, delete) the holder
+ * checks the file still carries its run id.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -10,9 +13,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { asStorageError, LockedError } from '../errors.js';
 import { ensureDir, FILE_MODE, fsyncDir, partialPathFor, writeFileAtomic } from './atomic.js';
+import { holderState } from './lock-holder.js';
 
 export const HEARTBEAT_MS = 15_000;
 export const STALE_MS = 2 * 60_000;
+/**
+ * After taking a stale lock over, wait this long before reading it back: another process that
+ * judged the same lock stale may remove ours and write its own meanwhile (its remove and create
+ * are a few file operations apart), and then one of the two must give up.
+ */
+export const TAKEOVER_PAUSE_MS = 500;
+
+/** Run ids of the locks this process holds (a lock naming this PID and none of them is a leftover). */
+const heldHere = new Set<string>();
 
 export interface LockInfo {
   pid: number;
@@ -28,6 +41,7 @@ export interface LockOptions {
   now?: () => number;
   heartbeatMs?: number;
   staleMs?: number;
+  takeoverPauseMs?: number;
 }
 
 /** Reads the lock file; undefined when absent or unreadable (a lock being created, or garbage). */
@@ -39,16 +53,6 @@ export async function readLock(lockFile: string): Promise<LockInfo | undefined> 
     return parsed as LockInfo;
   } catch {
     return undefined;
-  }
-}
-
-/** True when `pid` is a running process on this host. */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -65,11 +69,21 @@ export async function staleReason(
     if (stat === undefined) return 'gone';
     return nowMs - stat.mtimeMs > staleMs ? 'unreadable and old' : undefined;
   }
+  if (info.host === os.hostname()) {
+    if (info.pid === process.pid) {
+      if (!heldHere.has(info.runId)) return `it names this process (pid ${info.pid}), which does not hold it`;
+    } else {
+      const state = await holderState(info.pid);
+      if (state === 'notRunning') return `process ${info.pid} is not running`;
+      // A live run of this tool here is never displaced, whatever its heartbeat says (a clock step).
+      // A process that cannot be identified is taken for one: see lock-holder.ts.
+      if (state === 'thisTool' || state === 'unknownProgram') return undefined;
+      // 'otherProgram': the PID was reused by another program; the heartbeat decides.
+    }
+  }
   const beat = Date.parse(info.heartbeatAt);
   if (!Number.isFinite(beat) || nowMs - beat > staleMs)
     return `heartbeat older than ${Math.round(staleMs / 1000)} s`;
-  if (info.host === os.hostname() && info.pid !== process.pid && !processAlive(info.pid))
-    return `process ${info.pid} is not running`;
   return undefined;
 }
 
@@ -99,12 +113,19 @@ export class Lock {
       startedAt: stamp,
       heartbeatAt: stamp,
     };
+    let tookOver = false;
     for (let attempt = 0; attempt < 3; attempt += 1) {
       if (await createExclusive(lockFile, info)) {
         const lock = new Lock(lockFile, info, now, createdDirs);
         // Two processes that both found the same stale lock may both get here; the loser sees
-        // another run id on re-read and backs off.
-        await lock.assertHeld();
+        // another run id on the read-back and gives up.
+        if (tookOver) await sleep(options.takeoverPauseMs ?? TAKEOVER_PAUSE_MS);
+        if ((await readLock(lockFile))?.runId !== info.runId) {
+          throw new LockedError(
+            `another run took the stale lock ${lockFile} over at the same time; it holds it now`,
+          );
+        }
+        heldHere.add(info.runId);
         lock.startHeartbeat(options.heartbeatMs ?? HEARTBEAT_MS);
         return lock;
       }
@@ -119,7 +140,10 @@ export class Lock {
           `another run holds the lock of this import source: ${who}; lock file ${lockFile}`,
         );
       }
+      // Remove only the lock judged stale: another process may have replaced it meanwhile.
+      if (!sameHolder(holder, await readLock(lockFile))) continue;
       await fs.rm(lockFile, { force: true });
+      tookOver = true;
     }
     throw new LockedError(`could not take the lock ${lockFile}: other processes keep taking it`);
   }
@@ -157,6 +181,7 @@ export class Lock {
   async release(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    heldHere.delete(this.info.runId);
     if (this.lost) return;
     const current = await readLock(this.file);
     if (current?.runId === this.info.runId) {
@@ -172,6 +197,14 @@ export class Lock {
       }
     }
   }
+}
+
+function sameHolder(a: LockInfo | undefined, b: LockInfo | undefined): boolean {
+  return a?.runId === b?.runId && a?.heartbeatAt === b?.heartbeatAt;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Creates the lock file with its content in one step: write a temp file, then link() it (fails if the lock exists). */
