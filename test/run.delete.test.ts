@@ -41,23 +41,25 @@ describe('run: delete after ingest', () => {
     const log = setup.sim.org.retentionLog;
     const deletedIds = log.map((u) => u.recordingId).sort();
     const audio = (c: typeof plain) => c.recordings.filter((r) => r.media === 'audio').map((r) => r.id);
-    assert.deepEqual(deletedIds, [...audio(plain), ...audio(early), ...audio(withScreen)].sort());
+    // `early` already has a sooner deleteDate than now + deleteGraceHours: it is kept, without a call.
+    assert.deepEqual(deletedIds, [...audio(plain), ...audio(withScreen)].sort());
+    assert.equal(
+      setup.sim.org.recording(early.recordings[0]!.id)!.deleteDate,
+      now + 2 * HOUR,
+      'the earlier existing deleteDate is kept',
+    );
     for (const update of log) {
-      const rec = setup.sim.org.recording(update.recordingId)!;
       const grace = started + 24 * HOUR;
-      if (rec.conversationId === early.id)
-        assert.equal(update.deleteDate, now + 2 * HOUR, 'the earlier existing deleteDate is kept');
-      else
-        assert.ok(
-          update.deleteDate! >= grace - 5000 && update.deleteDate! <= Date.now() + 24 * HOUR,
-          'now + deleteGraceHours',
-        );
+      assert.ok(
+        update.deleteDate! >= grace - 5000 && update.deleteDate! <= Date.now() + 24 * HOUR,
+        'now + deleteGraceHours',
+      );
     }
     assert.ok(
       !deletedIds.some((id) => setup.sim.org.recording(id)!.media !== 'audio'),
       'non-audio is never deleted',
     );
-    assert.equal(report.counts.deleted, deletedIds.length);
+    assert.equal(report.counts.deleted, deletedIds.length + 1, 'early counts as deleted');
     assert.deepEqual(report.alerts.map((a) => a.type).sort(), ['archivedInGenesys', 'deleteProtected']);
     assert.deepEqual(await journal(setup.ws.dir), [`${held.id}_${held.recordings[0]!.id}.json`]);
     assert.deepEqual(await retryEntries(setup.ws), [
@@ -68,7 +70,11 @@ describe('run: delete after ingest', () => {
       const parsed = parseCdrXml(await fs.readFile(path.join(setup.ws.archiveDir, f)));
       assert.equal(parsed.kind, 'archived');
       if (parsed.kind !== 'archived') continue;
-      assert.equal(parsed.cdr.deleteRequested !== undefined, deletedIds.includes(parsed.cdr.recordingId), f);
+      assert.equal(
+        parsed.cdr.deleteRequested !== undefined,
+        deletedIds.includes(parsed.cdr.recordingId) || parsed.cdr.conversationId === early.id,
+        f,
+      );
     }
     // The protected one is checked again each run, without a second alert; lifted, it is deleted.
     const again = await ingest(setup.ws);
@@ -117,6 +123,83 @@ describe('run: delete after ingest', () => {
       [`${b.id}_${b.recordings[0]!.id}.json`],
       'the unverifiable one stays journaled',
     );
+  });
+
+  it('a deleteDate set sooner in Genesys after archiving is never extended (SPEC §4.5)', async (t) => {
+    const now = Date.now();
+    const org = generateOrg({ seed: 'delete-sooner', conversations: 0 });
+    const held = addConversation(org, { startMs: now - 5 * HOUR, durationMs: MIN, protected: true });
+    const other = addConversation(org, { startMs: now - 4 * HOUR, durationMs: MIN, protected: true });
+    // At archiving both carry a retention deleteDate 30 days out.
+    held.recordings[0]!.deleteDate = now + 30 * 24 * HOUR;
+    other.recordings[0]!.deleteDate = now + 30 * 24 * HOUR;
+    const setup = await startSimWorkspace({
+      sim: { org },
+      config: { deleteAfterIngest: true, recordingStartTimestamp: new Date(now - 6 * HOUR).toISOString() },
+    });
+    t.after(() => setup.cleanup());
+    const first = await ingest(setup.ws);
+    assert.equal(first.result.code, 1, 'deleteProtected alerts');
+    assert.equal((await journal(setup.ws.dir)).length, 2, 'both deletes journaled while protected');
+    assert.equal(setup.sim.org.retentionLog.length, 0);
+    // In Genesys: one recording's deleteDate is set 2 hours out, the other's 48 hours; the hold is lifted.
+    const heldRec = held.recordings[0]!.id;
+    const otherRec = other.recordings[0]!.id;
+    const sooner = Date.now() + 2 * HOUR;
+    setup.sim.org.setDeleteDate(heldRec, sooner);
+    setup.sim.org.setDeleteDate(otherRec, Date.now() + 48 * HOUR);
+    setup.sim.org.protect(held.id, false);
+    setup.sim.org.protect(other.id, false);
+    const started = Date.now();
+    const second = await ingest(setup.ws);
+    assert.equal(second.result.code, 0, second.result.stderr);
+    assert.equal(second.report.counts.deleted, 2);
+    assert.deepEqual(await journal(setup.ws.dir), []);
+    for (const update of setup.sim.org.retentionLog.filter((u) => u.recordingId === heldRec))
+      assert.ok(update.deleteDate! <= sooner, 'no later deleteDate than the current one is sent');
+    assert.equal(setup.sim.org.recording(heldRec)!.deleteDate, sooner, 'the sooner deleteDate is kept');
+    const otherUpdates = setup.sim.org.retentionLog.filter((u) => u.recordingId === otherRec);
+    assert.equal(otherUpdates.length, 1, 'a later current deleteDate is brought forward');
+    assert.ok(
+      otherUpdates[0]!.deleteDate! >= started + 24 * HOUR - 5000 &&
+        otherUpdates[0]!.deleteDate! <= Date.now() + 24 * HOUR,
+      'now + deleteGraceHours',
+    );
+    const cdr = (await archiveFiles(setup.ws.archiveDir)).find((f) => f.endsWith(`${heldRec}.xml`))!;
+    const parsed = parseCdrXml(await fs.readFile(path.join(setup.ws.archiveDir, cdr)));
+    assert.ok(parsed.kind === 'archived');
+    assert.equal(
+      parsed.cdr.deleteRequested?.deleteDate,
+      new Date(sooner).toISOString(),
+      'the CDR names the date Genesys deletes it',
+    );
+  });
+
+  it('a journal replay after a crash reads the current deleteDate, not the one remembered at archiving', async (t) => {
+    const now = Date.now();
+    const org = generateOrg({ seed: 'delete-crash-sooner', conversations: 0 });
+    const a = addConversation(org, { startMs: now - 5 * HOUR, durationMs: MIN });
+    a.recordings[0]!.deleteDate = now + 30 * 24 * HOUR;
+    const setup = await startSimWorkspace({
+      sim: { org },
+      config: { deleteAfterIngest: true, recordingStartTimestamp: new Date(now - 6 * HOUR).toISOString() },
+    });
+    t.after(() => setup.cleanup());
+    const crashed = await ingest(setup.ws, [], { GENESYS_INGEST_CRASH_AT: 'before-delete-call' }).catch(
+      (e: Error) => e,
+    );
+    assert.ok(crashed instanceof Error, 'the run was killed before it could print a report');
+    assert.equal((await journal(setup.ws.dir)).length, 1);
+    const recId = a.recordings[0]!.id;
+    const sooner = Date.now() + 2 * HOUR;
+    setup.sim.org.setDeleteDate(recId, sooner);
+    const next = await ingest(setup.ws);
+    assert.equal(next.result.code, 0, next.result.stderr);
+    assert.equal(next.report.counts.deleted, 1);
+    for (const update of setup.sim.org.retentionLog)
+      assert.ok(update.deleteDate! <= sooner, 'no later deleteDate than the current one is sent');
+    assert.equal(setup.sim.org.recording(recId)!.deleteDate, sooner);
+    assert.deepEqual(await journal(setup.ws.dir), []);
   });
 
   it('a crash between the journal and the call: the next run carries the delete out', async (t) => {

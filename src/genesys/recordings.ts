@@ -63,6 +63,25 @@ export class RecordingsApi {
     return Array.isArray(res.body) ? res.body : [];
   }
 
+  /**
+   * `GET …/recordingmetadata/{recordingId}`: one recording without media, as Genesys has it now
+   * (its current `deleteDate`, read right before a delete, SPEC §4.5). A 5xx is a GenesysApiError
+   * for this recording, like the delete call it prepares.
+   */
+  async getRecordingMetadata(
+    conversationId: string,
+    recordingId: string,
+    options: CallOptions = {},
+  ): Promise<RecordingMetadata | undefined> {
+    const res = await this.#api.call<RecordingMetadata>({
+      method: 'GET',
+      path: `${conv(conversationId)}/recordingmetadata/${encodeURIComponent(recordingId)}`,
+      serverErrorsAreItemLevel: true,
+      ...signalOf(options),
+    });
+    return res.body;
+  }
+
   /** `GET …/recordings?formatId=X`: one call for all recordings; `transcoding: true` on a 202. */
   async getRecordings(
     conversationId: string,

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Recording, RecordingMetadata, UserInfo } from '../genesys/index.js';
 import { isGenesysId } from '../util/ids.js';
-import { isoUtc, parseUtcIso } from '../util/time.js';
+import { isoUtc } from '../util/time.js';
 import {
   archiveRecording,
   existingCdr,
@@ -230,13 +230,12 @@ async function settleRecording(
     });
     tally.archived.push(recId);
     if (ctx.config.deleteAfterIngest) {
-      const current = parseUtcIso(w.rec.deleteDate);
+      // The recording's deleteDate is read right before the delete call, never remembered from here.
       await ctx.deletes.add({
         conversationId: id,
         recordingId: recId,
         conversationStart: isoUtc(facts.startMs),
         journaledAt: isoUtc(ctx.now()),
-        ...(current !== undefined ? { currentDeleteDate: isoUtc(current) } : {}),
       });
     }
   } catch (error) {

@@ -1,8 +1,10 @@
 /**
  * Delete after ingest (SPEC §4.5). The intent is journaled under `work/<p_s>/deletes/` before the
  * call and cleared once done; each run works through the journal first. Right before the call the
- * archived media is re-read and must match its CDR, and deletion protection is looked up. The call
- * sets `deleteDate` to the earlier of the current one and now + deleteGraceHours.
+ * archived media is re-read and must match its CDR, and deletion protection is looked up. The
+ * recording's current `deleteDate` is then read from Genesys (never the one it had at archiving:
+ * it may have been set sooner since, while protected or before a crash) and the call sets
+ * `deleteDate` to the earlier of that and now + deleteGraceHours; a later date is never sent.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -21,8 +23,6 @@ export interface DeleteIntent {
   conversationId: string;
   recordingId: string;
   conversationStart: string;
-  /** The recording's deleteDate in Genesys when it was archived, if it had one. */
-  currentDeleteDate?: string;
   journaledAt: string;
   protectedAlerted?: boolean;
   failedAlerted?: boolean;
@@ -162,21 +162,24 @@ async function deleteOne(
     await deleteFailed(ctx, journal, intent, `not deleted: the archived copy cannot be verified: ${checked}`);
     return;
   }
-  const graceEnd = ctx.now() + ctx.config.deleteGraceHours * 3_600_000;
-  const current = intent.currentDeleteDate === undefined ? Number.NaN : Date.parse(intent.currentDeleteDate);
-  const deleteDate = isoUtc(Number.isFinite(current) ? Math.min(current, graceEnd) : graceEnd);
-  await ctx.lock.assertHeld();
-  crashPoint('before-delete-call');
+  let deleteDate: string;
   try {
-    await ctx.client.recordings.updateRetention(
-      intent.conversationId,
-      intent.recordingId,
-      { deleteDate },
-      { signal: ctx.signal },
-    );
+    const plan = await planDelete(ctx, intent);
+    deleteDate = plan.deleteDate;
+    await ctx.lock.assertHeld();
+    crashPoint('before-delete-call');
+    if (plan.call) {
+      await ctx.client.recordings.updateRetention(
+        intent.conversationId,
+        intent.recordingId,
+        { deleteDate },
+        { signal: ctx.signal },
+      );
+    }
   } catch (error) {
     if (error instanceof GenesysApiError && error.status === 404) {
       // Already gone in Genesys: the delete is done.
+      deleteDate = isoUtc(graceEndOf(ctx));
     } else if (isItemFailure(error)) {
       await deleteFailed(ctx, journal, intent, `the delete call failed: ${reasonOf(error)}`);
       return;
@@ -201,6 +204,30 @@ async function deleteOne(
     sha256: primary.sha256,
     fromRetryBuffer: false,
   });
+}
+
+function graceEndOf(ctx: RunContext): number {
+  return ctx.now() + ctx.config.deleteGraceHours * 3_600_000;
+}
+
+/**
+ * The deleteDate to ask for: the earlier of the recording's current one, read from Genesys now, and
+ * now + deleteGraceHours. When the current one is already that early or earlier, no call is made
+ * and the delete counts as done: Genesys deletes the recording by then anyway, and a PUT repeating
+ * a date could only ever lose a still sooner one set between this read and the call.
+ */
+async function planDelete(
+  ctx: RunContext,
+  intent: DeleteIntent,
+): Promise<{ deleteDate: string; call: boolean }> {
+  const { conversationId, recordingId } = intent;
+  const metadata = await ctx.client.recordings.getRecordingMetadata(conversationId, recordingId, {
+    signal: ctx.signal,
+  });
+  const graceEnd = graceEndOf(ctx);
+  const current = metadata?.deleteDate === undefined ? Number.NaN : Date.parse(metadata.deleteDate);
+  if (Number.isFinite(current) && current <= graceEnd) return { deleteDate: isoUtc(current), call: false };
+  return { deleteDate: isoUtc(graceEnd), call: true };
 }
 
 async function deleteFailed(
