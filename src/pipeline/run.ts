@@ -14,6 +14,7 @@ import { Ledger } from '../state/ledger.js';
 import { comparePositions, type Position } from '../state/position.js';
 import { listRetryEntries } from '../state/retry-buffer.js';
 import { ensureDir, sweepPartials } from '../state/atomic.js';
+import { ownStateFolders } from '../state/paths.js';
 import { isoUtc, parseUtcIso } from '../util/time.js';
 import { notReadyPollMs, syncResultCap, type RunContext } from './context.js';
 import { discover } from './discover.js';
@@ -77,7 +78,8 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
       if (!options.dryRun) {
         // The first run writes the cursor before any ledger line or report: a missing cursor then always means it was removed.
         if (cursorState.kind === 'initial') await writeCursor(paths, start);
-        await sweepPartials(path.join(config.stateDir));
+        // Only this import source's folders: another one sharing the stateDir may be writing now.
+        for (const folder of ownStateFolders(paths)) await sweepPartials(folder);
         await ensureDir(config.archiveDir);
         await inflight.sweep(config.archiveDir);
       }
