@@ -34,6 +34,7 @@ import { Semaphore } from './semaphore.js';
 import { BATCH_MAX_ITEMS } from '../genesys/recordings.js';
 import { InflightJournal } from './inflight.js';
 import { pingHealthcheck } from './healthcheck.js';
+import { onEscapedError } from '../util/last-resort.js';
 import path from 'node:path';
 
 export interface PipelineOptions {
@@ -96,12 +97,26 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
       );
       deadlineTimer.unref();
 
-      const report = await ReportWriter.open(paths.reportsDir, {
-        command: options.command,
-        importSource: { name: config.name, policyId: config.policyId, importSourceId: config.importSourceId },
-        startedAtMs: startedAt,
-        dryRun: options.dryRun,
-      });
+      // A report item that cannot be written stops the run at once (SPEC §4.6: exit 6, state saved).
+      const stopRun = (error: unknown): void => {
+        if (!controller.signal.aborted) controller.abort(error);
+      };
+      const report = await ReportWriter.open(
+        paths.reportsDir,
+        {
+          command: options.command,
+          importSource: {
+            name: config.name,
+            policyId: config.policyId,
+            importSourceId: config.importSourceId,
+          },
+          startedAtMs: startedAt,
+          dryRun: options.dryRun,
+        },
+        stopRun,
+      );
+      // An error that escaped every handler (a bug) stops the run the same way, then exit 70.
+      const stopOnEscaped = onEscapedError(stopRun);
       let skewMs = 0;
       // The context is built in one step below; the batcher needs it, so it is attached after.
       const ctx: RunContext = {
@@ -210,15 +225,15 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         }
         await pool.drain();
       } catch (error) {
-        failure =
-          controller.signal.aborted && controller.signal.reason instanceof InterruptedError
-            ? controller.signal.reason
-            : error;
+        // What stopped the run from outside the work (a signal, the report, an escaped error) is
+        // the cause; the error seen here is then only its consequence.
+        failure = controller.signal.aborted ? (controller.signal.reason as unknown) : error;
         ctx.stopping = true;
         if (!controller.signal.aborted) controller.abort(failure);
         await pool.settle();
       } finally {
         clearTimeout(deadlineTimer);
+        stopOnEscaped();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
@@ -236,15 +251,19 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
           pending: prefix.outstandingPositions(),
         });
       }
-      const exitCode = await finishRun(ctx, {
-        exitCode: exitCodeFor(failure, ctx),
-        failure,
-        window: windowInfo,
-        before: start,
-        after: saved,
-        startedAt,
-      });
-      client.close();
+      let exitCode: number;
+      try {
+        exitCode = await finishRun(ctx, {
+          exitCode: exitCodeFor(failure, ctx),
+          failure,
+          window: windowInfo,
+          before: start,
+          after: saved,
+          startedAt,
+        });
+      } finally {
+        client.close();
+      }
       if (failure !== undefined && exitCode !== ExitCode.interrupted)
         throw failure instanceof Error ? failure : new Error('run failed', { cause: failure });
       return exitCode;
@@ -255,7 +274,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
 
 function exitCodeFor(failure: unknown, ctx: RunContext): number {
   if (failure instanceof IngestError) return failure.exitCode;
-  if (failure !== undefined) return 70;
+  if (failure !== undefined) return ExitCode.internal;
   return ctx.firstFailure || ctx.report.counts.alerts > 0 ? ExitCode.partial : ExitCode.ok;
 }
 
