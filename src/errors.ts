@@ -11,6 +11,8 @@ export const ExitCode = {
   remote: 4,
   verifyFailed: 5,
   storage: 6,
+  /** An unexpected error (a bug): state saved, please report it. */
+  internal: 70,
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

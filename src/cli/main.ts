@@ -11,6 +11,7 @@ import { makeVerifyCommand } from './commands/verify.js';
 import { makeContext, type CommandContext, type GlobalOptions } from './context.js';
 import { Output } from './output.js';
 import { VERSION } from './version.js';
+import { installLastResort, withEscaped } from '../util/last-resort.js';
 
 /** Runs the command line given (without `node` and the script) and returns the exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -18,15 +19,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     output: outputFromArgv(argv, env),
     exitCode: ExitCode.ok,
   };
+  // Nothing escapes as an unhandled rejection (SPEC §4.6): an error no code handled is exit 70.
+  installLastResort((error) => reportInternal(error, state.output));
   const program = buildProgram(async (globals, action) => {
     state.output = outputFrom(globals, env);
     state.exitCode = await action(makeContext(state.output, globals, env));
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return state.exitCode;
+    return withEscaped(state.exitCode);
   } catch (error) {
-    return reportError(error, state.output);
+    return withEscaped(reportError(error, state.output));
   }
 }
 
@@ -82,6 +85,7 @@ Exit codes:
   4    Genesys or the proxy could not be reached or refused the credentials
   5    verify found a failing check
   6    the archive or state folder could not be written (disk full, read-only, permissions)
+  70   internal error (a bug): state saved; please report it
   130  interrupted (SIGINT/SIGTERM); state saved`;
 
 function outputFrom(globals: GlobalOptions, env: NodeJS.ProcessEnv): Output {
@@ -121,9 +125,13 @@ function reportError(error: unknown, output: Output): number {
       output.debug(`cause: ${String((wrapped.cause as Error).message ?? wrapped.cause)}`);
     return errorDocument(output, wrapped.exitCode, wrapped.code, wrapped.message);
   }
-  const err = error as Error;
-  output.error(`internal error (a bug; please report it): ${err.stack ?? String(error)}`);
-  return errorDocument(output, 70, 'internal', err.message ?? String(error));
+  return reportInternal(error, output);
+}
+
+function reportInternal(error: unknown, output: Output): number {
+  const err = error as Error | undefined;
+  output.error(`internal error (a bug; please report it): ${err?.stack ?? String(error)}`);
+  return errorDocument(output, ExitCode.internal, 'internal', err?.message ?? String(error));
 }
 
 function errorDocument(output: Output, exitCode: number, code: string, message: string): number {

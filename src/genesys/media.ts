@@ -137,7 +137,7 @@ export class MediaDownloader {
         bytes += chunk.length;
         this.#bytes += chunk.length;
         try {
-          await target.handle.write(chunk);
+          await target.write(chunk);
         } catch (error) {
           // Disk full or read-only is the archive's failure (exit 6), not the download's.
           throw asStorageError(error, `cannot write ${target.tempPath}`);

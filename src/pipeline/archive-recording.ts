@@ -111,7 +111,6 @@ async function fetchOne(
     source.expectedBytes !== undefined && source.expectedBytes > 0 ? source.expectedBytes : undefined;
   await checkFreeSpace(ctx, expected ?? 0);
   const name = mediaFileName(recordingId, mediaExtension(ctx.config.codec, source.contentType), source.key);
-  await ctx.inflight.note(ctx.config.archiveDir, folder);
   const target = await openAtomic(path.join(folder, name));
   try {
     const result = await ctx.downloads.run(() =>
@@ -160,6 +159,9 @@ export async function archiveRecording(
       'media.noUri',
       'Genesys listed the recording as available but gave no media URL',
     );
+  // Journaled before its first file (media or CDR) is written: the next run sweeps its leftovers.
+  const cdrFile = path.join(folder, cdrFileName(recordingId)); // checks the id before it is journaled
+  await ctx.inflight.note(ctx.config.archiveDir, folder, recordingId);
   const media: CdrMedia[] = [];
   let current = sources;
   let refreshes = 0;
@@ -202,7 +204,7 @@ export async function archiveRecording(
     ingestedAt: isoUtc(ctx.now()),
   };
   const xml = buildArchivedCdrXml(cdr);
-  await writeFileAtomic(path.join(folder, cdrFileName(recordingId)), xml);
+  await writeFileAtomic(cdrFile, xml);
   const relative = await appendRecordingLine(ctx, cdr, xml);
   const primary = media[0]!;
   return {

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GenesysApiError } from '../genesys/index.js';
-import { ensureDir, FILE_MODE, writeFileAtomic } from '../state/atomic.js';
+import { ensureDir, FILE_MODE, writeAll, writeFileAtomic } from '../state/atomic.js';
 import type { Position } from '../state/position.js';
 import type { RunContext } from './context.js';
 import { VOICE_FILTER, type ListingEvents, type ListingResult } from './discovery.js';
@@ -127,7 +127,7 @@ export async function listWindowAsync(
           continue;
         seen.add(facts.conversationId);
         const line = Buffer.from(`${JSON.stringify(conv)}\n`);
-        await handle.write(line, 0, line.length, offset);
+        await writeAll(handle, line, offset);
         index.push({ startMs: facts.startMs, id: facts.conversationId, offset, length: line.length - 1 });
         offset += line.length;
       }

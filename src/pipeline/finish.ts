@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { renderTable } from '../cli/output.js';
-import { ExitCode, LockedError } from '../errors.js';
+import { ExitCode, IngestError, LockedError } from '../errors.js';
 import { formatCursorLine } from '../state/cursor-file.js';
 import type { Position } from '../state/position.js';
 import { retryBufferStats } from '../state/retry-buffer.js';
@@ -25,7 +25,10 @@ export interface FinishInfo {
   startedAt: number;
 }
 
-/** Finishes the run; returns the final exit code (an alert raised here, `lagging`, makes it 1). */
+/**
+ * Finishes the run; returns the final exit code (an alert raised here, `lagging`, makes it 1). A
+ * report that cannot be written is thrown (exit 6, SPEC §4.6) after status.json says so.
+ */
 export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<number> {
   const { config, paths, report } = ctx;
   const now = ctx.now();
@@ -42,17 +45,26 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<numb
     if (exitCode === ExitCode.ok) exitCode = ExitCode.partial;
   }
   const stats = await retryBufferStats(paths).catch(() => ({ size: 0, dead: 0, oldestFirstFailedAt: null }));
-  const file = await report.finish(
-    {
-      exitCode,
-      window: info.window,
-      cursor: { before: formatCursorLine(info.before), after: formatCursorLine(info.after) },
-      apiRequests: ctx.client.apiRequests,
-      bytesDownloaded: ctx.client.bytesDownloaded,
-      retryBuffer: { size: stats.size, dead: stats.dead },
-    },
-    now,
-  );
+  let file: string | undefined;
+  let reportFailure: unknown;
+  try {
+    file = await report.finish(
+      {
+        exitCode,
+        window: info.window,
+        cursor: { before: formatCursorLine(info.before), after: formatCursorLine(info.after) },
+        apiRequests: ctx.client.apiRequests,
+        bytesDownloaded: ctx.client.bytesDownloaded,
+        retryBuffer: { size: stats.size, dead: stats.dead },
+      },
+      now,
+    );
+  } catch (error) {
+    reportFailure = error;
+    // 6 and 4 take precedence over 1 (SPEC §1.1); a failure already decided stays.
+    if (exitCode === ExitCode.ok || exitCode === ExitCode.partial)
+      exitCode = error instanceof IngestError ? error.exitCode : ExitCode.internal;
+  }
   // A run that lost its lock writes nothing more of the import source's state (SPEC §3.1): status.json
   // belongs to the run that holds it. Its own report file is still finished.
   if (!(info.failure instanceof LockedError))
@@ -66,8 +78,12 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<numb
       retryBuffer: stats,
       lastExitCode: exitCode,
       finishedAt: new Date(now).toISOString(),
+    }).catch((error: unknown) => {
+      // The report's own failure is the one to tell; status.json shares its folder and its disk.
+      if (reportFailure === undefined) throw error;
     });
   await pingHealthcheck(ctx, exitCode === ExitCode.ok || exitCode === ExitCode.partial ? '' : '/fail');
+  if (file === undefined) throw reportFailure;
   await printOutcome(ctx, file, exitCode, { ...info, retryBufferSize: stats.size });
   return exitCode;
 }

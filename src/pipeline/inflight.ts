@@ -1,12 +1,14 @@
 /**
- * Archive folders a run writes into, journaled in `work/<p_s>/inflight.txt` before the first
- * download there, so the next run removes `.partial` files a killed run left in exactly those
- * folders, without walking years of archive (SPEC §3: leftovers are removed by the next run).
+ * Recordings a run archives, journaled in `work/<p_s>/inflight.txt` (one line per recording:
+ * its archive folder and id) before the first download, so the next run removes the `.partial`
+ * files a killed run left for exactly those recordings, without walking years of archive (SPEC §3:
+ * leftovers are removed by the next run). Only those: several import sources may share one archive
+ * and write into the same folders at the same time, and another's temporary files are not ours.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { asStorageError } from '../errors.js';
-import { ensureDir, FILE_MODE, fsyncDir, sweepPartials } from '../state/atomic.js';
+import { ensureDir, FILE_MODE, fsyncDir, isPartialName, writeAll } from '../state/atomic.js';
 
 export class InflightJournal {
   private readonly known = new Set<string>();
@@ -16,7 +18,7 @@ export class InflightJournal {
     this.file = path.join(workDir, 'inflight.txt');
   }
 
-  /** Removes leftovers in every folder a previous run journaled; returns how many were removed. */
+  /** Removes leftovers of every recording a previous run journaled; returns how many were removed. */
   async sweep(archiveDir: string): Promise<number> {
     let text: string;
     try {
@@ -27,18 +29,19 @@ export class InflightJournal {
     }
     let removed = 0;
     for (const rel of new Set(text.split('\n').filter((l) => l !== ''))) {
-      const folder = path.resolve(archiveDir, rel);
+      const stem = path.posix.basename(rel);
+      const folder = path.resolve(archiveDir, path.posix.dirname(rel));
       // Only folders inside the archive: the journal is ours, but never trust a path blindly.
-      if (path.relative(archiveDir, folder).startsWith('..')) continue;
-      removed += await sweepPartials(folder);
+      if (path.relative(archiveDir, folder).startsWith('..') || stem === '' || stem.startsWith('.')) continue;
+      removed += await sweepRecording(folder, stem);
     }
     await fs.rm(this.file, { force: true });
     return removed;
   }
 
-  /** Journals `folder` (once per run) before anything is written into it. */
-  async note(archiveDir: string, folder: string): Promise<void> {
-    const rel = path.relative(archiveDir, folder);
+  /** Journals `recordingId` in `folder` (once per run) before any of its files is written. */
+  async note(archiveDir: string, folder: string, recordingId: string): Promise<void> {
+    const rel = `${path.relative(archiveDir, folder).split(path.sep).join('/')}/${recordingId}`;
     if (this.known.has(rel)) return;
     this.known.add(rel);
     await ensureDir(path.dirname(this.file));
@@ -49,7 +52,7 @@ export class InflightJournal {
         () => false,
       ));
       handle = await fs.open(this.file, 'a', FILE_MODE);
-      await handle.write(`${rel}\n`);
+      await writeAll(handle, `${rel}\n`);
       await handle.sync();
       if (created) await fsyncDir(path.dirname(this.file));
     } catch (error) {
@@ -58,4 +61,26 @@ export class InflightJournal {
       await handle?.close().catch(() => undefined);
     }
   }
+}
+
+/**
+ * Removes the temporary files of one recording in `folder`: `.<recordingId>.<ext>.<random>.partial`,
+ * `.<recordingId>_<key>.<ext>.<random>.partial` and its CDR's `.<recordingId>.xml.<random>.partial`.
+ */
+async function sweepRecording(folder: string, recordingId: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await fs.readdir(folder);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw asStorageError(error, `cannot read folder ${folder}`);
+  }
+  let removed = 0;
+  for (const name of names) {
+    const ours = name.startsWith(`.${recordingId}.`) || name.startsWith(`.${recordingId}_`);
+    if (!ours || !isPartialName(name)) continue;
+    await fs.rm(path.join(folder, name), { force: true });
+    removed += 1;
+  }
+  return removed;
 }

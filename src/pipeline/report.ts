@@ -12,6 +12,7 @@ import {
   fsyncDir,
   partialPathFor,
   renameWithRetry,
+  writeAll,
   writeFileAtomic,
 } from '../state/atomic.js';
 import { compactUtc, isoUtc } from '../util/time.js';
@@ -105,17 +106,28 @@ export class ReportWriter {
   private temp: string;
   private items = 0;
   private chain: Promise<void> = Promise.resolve();
+  /** The first failed write: later items are not written, and `finish()` throws it. */
+  private failure: Error | undefined;
 
   private constructor(
     readonly dir: string,
     readonly header: ReportHeader,
+    private readonly onFailure: (error: unknown) => void,
   ) {
     this.file = path.join(dir, `${compactUtc(header.startedAtMs)}-${header.command}.json`);
     this.temp = partialPathFor(this.file);
   }
 
-  static async open(dir: string, header: ReportHeader): Promise<ReportWriter> {
-    const writer = new ReportWriter(dir, header);
+  /**
+   * Opens the report. `onFailure` is told (once) when an item cannot be written, so the run stops
+   * at once (SPEC §4.6: a report that cannot be written is exit 6) rather than at its end.
+   */
+  static async open(
+    dir: string,
+    header: ReportHeader,
+    onFailure: (error: unknown) => void = () => undefined,
+  ): Promise<ReportWriter> {
+    const writer = new ReportWriter(dir, header, onFailure);
     await ensureDir(dir);
     try {
       writer.handle = await fs.open(writer.temp, 'wx', FILE_MODE);
@@ -125,8 +137,9 @@ export class ReportWriter {
         startedAt: isoUtc(header.startedAtMs),
         dryRun: header.dryRun,
       };
-      await writer.handle.write(`${JSON.stringify(head).slice(0, -1)},\n"items":[`);
+      await writeAll(writer.handle, `${JSON.stringify(head).slice(0, -1)},\n"items":[`);
     } catch (error) {
+      await writer.removeTemp();
       throw asStorageError(error, `cannot write the report in ${dir}`);
     }
     return writer;
@@ -141,7 +154,15 @@ export class ReportWriter {
     const text = `${this.items === 0 ? '\n' : ',\n'}${JSON.stringify(item)}`;
     this.items += 1;
     this.chain = this.chain.then(async () => {
-      await this.handle?.write(text);
+      if (this.failure !== undefined || this.handle === undefined) return;
+      try {
+        await writeAll(this.handle, text);
+      } catch (error) {
+        // Kept, never left as a rejected promise nobody awaits (that ended the process, exit 1).
+        const wrapped = asStorageError(error, `cannot write the report ${this.temp}`);
+        this.failure = wrapped instanceof Error ? wrapped : new Error(String(wrapped));
+        this.onFailure(this.failure);
+      }
     });
   }
 
@@ -154,6 +175,10 @@ export class ReportWriter {
   /** Writes the summary and makes the report durable; returns its path. */
   async finish(summary: ReportSummary, finishedAtMs: number): Promise<string> {
     await this.chain;
+    if (this.failure !== undefined) {
+      await this.removeTemp();
+      throw this.failure;
+    }
     const tail = {
       finishedAt: isoUtc(finishedAtMs),
       exitCode: summary.exitCode,
@@ -166,23 +191,29 @@ export class ReportWriter {
       retryBuffer: summary.retryBuffer,
     };
     try {
-      await this.handle!.write(`\n],\n${JSON.stringify(tail).slice(1)}\n`);
+      await writeAll(this.handle!, `\n],\n${JSON.stringify(tail).slice(1)}\n`);
       await this.handle!.sync();
       await this.handle!.close();
       this.handle = undefined;
       await renameWithRetry(this.temp, this.file);
-      await fsyncDir(this.dir);
     } catch (error) {
+      await this.removeTemp();
       throw asStorageError(error, `cannot write the report ${this.file}`);
     }
+    await fsyncDir(this.dir);
     return this.file;
   }
 
   /** Removes the unfinished report (a run that could not even start). */
   async discard(): Promise<void> {
     await this.chain.catch(() => undefined);
+    await this.removeTemp();
+  }
+
+  private async removeTemp(): Promise<void> {
     await this.handle?.close().catch(() => undefined);
-    await fs.rm(this.temp, { force: true });
+    this.handle = undefined;
+    await fs.rm(this.temp, { force: true }).catch(() => undefined);
   }
 }
 

@@ -14,6 +14,7 @@ import { Ledger } from '../state/ledger.js';
 import { comparePositions, type Position } from '../state/position.js';
 import { listRetryEntries } from '../state/retry-buffer.js';
 import { ensureDir, sweepPartials } from '../state/atomic.js';
+import { ownStateFolders } from '../state/paths.js';
 import { isoUtc, parseUtcIso } from '../util/time.js';
 import { notReadyPollMs, syncResultCap, type RunContext } from './context.js';
 import { discover } from './discover.js';
@@ -33,6 +34,7 @@ import { Semaphore } from './semaphore.js';
 import { BATCH_MAX_ITEMS } from '../genesys/recordings.js';
 import { InflightJournal } from './inflight.js';
 import { pingHealthcheck } from './healthcheck.js';
+import { onEscapedError } from '../util/last-resort.js';
 import path from 'node:path';
 
 export interface PipelineOptions {
@@ -77,7 +79,8 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
       if (!options.dryRun) {
         // The first run writes the cursor before any ledger line or report: a missing cursor then always means it was removed.
         if (cursorState.kind === 'initial') await writeCursor(paths, start);
-        await sweepPartials(path.join(config.stateDir));
+        // Only this import source's folders: another one sharing the stateDir may be writing now.
+        for (const folder of ownStateFolders(paths)) await sweepPartials(folder);
         await ensureDir(config.archiveDir);
         await inflight.sweep(config.archiveDir);
       }
@@ -94,12 +97,26 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
       );
       deadlineTimer.unref();
 
-      const report = await ReportWriter.open(paths.reportsDir, {
-        command: options.command,
-        importSource: { name: config.name, policyId: config.policyId, importSourceId: config.importSourceId },
-        startedAtMs: startedAt,
-        dryRun: options.dryRun,
-      });
+      // A report item that cannot be written stops the run at once (SPEC §4.6: exit 6, state saved).
+      const stopRun = (error: unknown): void => {
+        if (!controller.signal.aborted) controller.abort(error);
+      };
+      const report = await ReportWriter.open(
+        paths.reportsDir,
+        {
+          command: options.command,
+          importSource: {
+            name: config.name,
+            policyId: config.policyId,
+            importSourceId: config.importSourceId,
+          },
+          startedAtMs: startedAt,
+          dryRun: options.dryRun,
+        },
+        stopRun,
+      );
+      // An error that escaped every handler (a bug) stops the run the same way, then exit 70.
+      const stopOnEscaped = onEscapedError(stopRun);
       let skewMs = 0;
       // The context is built in one step below; the batcher needs it, so it is attached after.
       const ctx: RunContext = {
@@ -209,15 +226,15 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         }
         await pool.drain();
       } catch (error) {
-        failure =
-          controller.signal.aborted && controller.signal.reason instanceof InterruptedError
-            ? controller.signal.reason
-            : error;
+        // What stopped the run from outside the work (a signal, the report, an escaped error) is
+        // the cause; the error seen here is then only its consequence.
+        failure = controller.signal.aborted ? (controller.signal.reason as unknown) : error;
         ctx.stopping = true;
         if (!controller.signal.aborted) controller.abort(failure);
         await pool.settle();
       } finally {
         clearTimeout(deadlineTimer);
+        stopOnEscaped();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
@@ -235,15 +252,19 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
           pending: prefix.outstandingPositions(),
         });
       }
-      const exitCode = await finishRun(ctx, {
-        exitCode: exitCodeFor(failure, ctx),
-        failure,
-        window: windowInfo,
-        before: start,
-        after: saved,
-        startedAt,
-      });
-      client.close();
+      let exitCode: number;
+      try {
+        exitCode = await finishRun(ctx, {
+          exitCode: exitCodeFor(failure, ctx),
+          failure,
+          window: windowInfo,
+          before: start,
+          after: saved,
+          startedAt,
+        });
+      } finally {
+        client.close();
+      }
       if (failure !== undefined && exitCode !== ExitCode.interrupted)
         throw failure instanceof Error ? failure : new Error('run failed', { cause: failure });
       return exitCode;
@@ -254,7 +275,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
 
 function exitCodeFor(failure: unknown, ctx: RunContext): number {
   if (failure instanceof IngestError) return failure.exitCode;
-  if (failure !== undefined) return 70;
+  if (failure !== undefined) return ExitCode.internal;
   return ctx.firstFailure || ctx.report.counts.alerts > 0 ? ExitCode.partial : ExitCode.ok;
 }
 

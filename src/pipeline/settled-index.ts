@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { LedgerConversationStatus } from '../state/ledger.js';
 import { asStorageError } from '../errors.js';
-import { ensureDir, FILE_MODE, fsyncDir } from '../state/atomic.js';
+import { ensureDir, FILE_MODE, fsyncDir, writeAll } from '../state/atomic.js';
 import { isoUtc } from '../util/time.js';
 
 export interface SettledRecord {
@@ -81,7 +81,7 @@ export class SettledIndex {
     let handle: fs.FileHandle | undefined;
     try {
       handle = await fs.open(file, 'a', FILE_MODE);
-      await handle.write(`${conversationId} ${record.status} ${record.recordingIds.join(',')}\n`);
+      await writeAll(handle, `${conversationId} ${record.status} ${record.recordingIds.join(',')}\n`);
       await handle.sync();
     } catch (error) {
       throw asStorageError(error, `cannot write ${file}`);

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { asStorageError } from '../errors.js';
+import { asStorageError, StorageError } from '../errors.js';
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
@@ -108,6 +108,58 @@ export async function renameWithRetry(from: string, to: string, budgetMs = 10_00
   }
 }
 
+/** What `writeAll` needs of a file handle (a `fs.FileHandle` has it). */
+export interface ByteWriter {
+  write(
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number | null,
+  ): Promise<{ bytesWritten: number }>;
+}
+
+/**
+ * Writes every byte of `data` (SPEC §3: a short write is an error, never a smaller file). A write
+ * may take fewer bytes than given (a volume filling up): the rest is written again until all of it
+ * is, and a write that makes no progress is an error. `position` is where to write (null: the
+ * file's current position, or its end when opened for appending). Returns the bytes written.
+ */
+export async function writeAll(
+  handle: ByteWriter,
+  data: string | Uint8Array,
+  position: number | null = null,
+): Promise<number> {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(
+      bytes,
+      done,
+      bytes.length - done,
+      position === null ? null : position + done,
+    );
+    if (!(bytesWritten > 0)) {
+      throw new StorageError(
+        'storage.shortWrite',
+        `a write made no progress after ${done} of ${bytes.length} bytes`,
+      );
+    }
+    done += bytesWritten;
+  }
+  return done;
+}
+
+/** Throws when the file behind `handle` does not hold exactly `expected` bytes (checked before a rename). */
+export async function assertSize(handle: fs.FileHandle, expected: number, file: string): Promise<void> {
+  const { size } = await handle.stat();
+  if (size !== expected) {
+    throw new StorageError(
+      'storage.sizeMismatch',
+      `${file} holds ${size} bytes where ${expected} were written; it is not kept`,
+    );
+  }
+}
+
 /** Writes `data` to `finalPath` atomically and durably (temp, fsync, rename, fsync folder). */
 export async function writeFileAtomic(finalPath: string, data: string | Uint8Array): Promise<void> {
   const dir = path.dirname(finalPath);
@@ -117,8 +169,9 @@ export async function writeFileAtomic(finalPath: string, data: string | Uint8Arr
   try {
     // 'wx' (O_CREAT|O_EXCL): a pre-planted file or symlink at the temp name is refused.
     handle = await fs.open(temp, 'wx', FILE_MODE);
-    await handle.writeFile(data);
+    const written = await writeAll(handle, data);
     await handle.sync();
+    await assertSize(handle, written, temp);
     await handle.close();
     handle = undefined;
     await renameWithRetry(temp, finalPath);
@@ -131,13 +184,17 @@ export async function writeFileAtomic(finalPath: string, data: string | Uint8Arr
 }
 
 /**
- * An open temporary file for streamed content (media). `commit()` fsyncs and renames it into place;
- * `abort()` removes it. Exactly one of the two must be called.
+ * An open temporary file for streamed content (media). `write()` appends every byte of a chunk;
+ * `commit()` checks the file holds every byte written, fsyncs and renames it into place; `abort()`
+ * removes it. Exactly one of the two must be called.
  */
 export interface AtomicFile {
   readonly tempPath: string;
   readonly finalPath: string;
   readonly handle: fs.FileHandle;
+  /** Bytes written so far through `write()`. */
+  readonly bytesWritten: number;
+  write(chunk: Uint8Array): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -154,14 +211,23 @@ export async function openAtomic(finalPath: string): Promise<AtomicFile> {
     throw asStorageError(error, `cannot create ${tempPath}`);
   }
   let settled = false;
+  let written = 0;
   return {
     tempPath,
     finalPath,
     handle,
+    get bytesWritten() {
+      return written;
+    },
+    async write(chunk) {
+      // Positioned at the count, not the file's position: what was written is exactly what is counted.
+      written += await writeAll(handle, chunk, written);
+    },
     async commit() {
       if (settled) return;
       settled = true;
       try {
+        await assertSize(handle, written, tempPath);
         await handle.sync();
         await handle.close();
         await renameWithRetry(tempPath, finalPath);

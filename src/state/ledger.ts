@@ -8,7 +8,7 @@ import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { StateFileError, asStorageError } from '../errors.js';
 import { compactUtc, isoUtc } from '../util/time.js';
-import { FILE_MODE, ensureDir, fsyncDir, writeFileAtomic } from './atomic.js';
+import { FILE_MODE, assertSize, ensureDir, fsyncDir, writeAll, writeFileAtomic } from './atomic.js';
 import {
   GENESIS_PREV,
   MAX_LINE_BYTES,
@@ -152,8 +152,9 @@ export class Ledger {
       handle = await fs.open(file, appendFlags, FILE_MODE);
       before = (await handle.stat()).size;
       if (created) await handle.chmod(FILE_MODE);
-      await handle.write(lines.join(''));
+      const written = await writeAll(handle, lines.join(''));
       await handle.sync();
+      await assertSize(handle, before + written, file);
     } catch (error) {
       await handle?.truncate(before).catch(() => undefined);
       throw asStorageError(error, `cannot append to ledger ${file}`);
@@ -201,7 +202,7 @@ async function repairTail(
       whole = false;
     }
     if (whole) {
-      await handle.write('\n', size);
+      await writeAll(handle, '\n', size);
       await handle.sync();
       return { file: name, bytes: tail.bytes.length, action: 'completed' };
     }

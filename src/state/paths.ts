@@ -19,6 +19,14 @@ export interface StatePaths {
   readonly userCacheFile: string;
 }
 
+/**
+ * The folders that belong to this import source alone (each with its subfolders). Several import
+ * sources may share one stateDir: whatever sweeps or cleans up stays inside these.
+ */
+export function ownStateFolders(paths: StatePaths): string[] {
+  return [paths.workDir, paths.lastStateDir, paths.retryDir, paths.ledgerDir, paths.reportsDir];
+}
+
 export function statePaths(stateDir: string, policyId: string, importSourceId: string): StatePaths {
   const key = `${policyId}_${importSourceId}`;
   const lastStateDir = path.join(stateDir, 'laststate', key);

@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { writeAll } from '../state/atomic.js';
 import { readLedger, type LedgerRecordingLine } from '../state/ledger.js';
 
 const RECORD = 92;
@@ -129,7 +130,7 @@ export class LedgerIndex {
       for (let b = 0; b < BUCKETS; b += 1) {
         if (!used.has(b)) continue;
         const sorted = lastPerRecording(await fs.readFile(bucketFile(b)));
-        await out.write(sorted, 0, sorted.length, count * RECORD);
+        await writeAll(out, sorted, count * RECORD);
         const n = sorted.length / RECORD;
         const first = Math.ceil(count / BLOCK) * BLOCK - count;
         const bucketFences = Buffer.alloc(Math.max(0, Math.ceil((n - first) / BLOCK)) * ID);
