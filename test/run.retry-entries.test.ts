@@ -4,6 +4,8 @@
  * timezone was when it was archived.
  */
 import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DateTime } from 'luxon';
@@ -25,6 +27,19 @@ async function until(what: string, check: () => boolean, timeoutMs = 60_000): Pr
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
+}
+
+/** The latest 02:30 UTC at least two hours ago: the same day in Dublin, the day before in New York. */
+function startAcrossZones(): number {
+  const now = Date.now();
+  let start = DateTime.fromMillis(now - 3 * HOUR, { zone: 'utc' }).set({
+    hour: 2,
+    minute: 30,
+    second: 0,
+    millisecond: 0,
+  });
+  if (start.toMillis() > now - 2 * HOUR) start = start.minus({ days: 1 });
+  return start.toMillis();
 }
 
 describe('run: retry entries', () => {
@@ -81,5 +96,67 @@ describe('run: retry entries', () => {
       [`${conv.id}_${a.id}.xml`],
       'B settled, so the conversation entry goes; A (still archived in Genesys) keeps its own',
     );
+  });
+
+  it('after a timezone change, retry add of an archived recording downloads nothing and makes no second copy', async (t) => {
+    const org = generateOrg({ seed: 'retry-timezone', conversations: 0 });
+    const conv = addConversation(org, { startMs: startAcrossZones(), durationMs: 5 * MIN });
+    const rec = conv.recordings[0]!;
+    const setup = await startSimWorkspace({ sim: { org } });
+    t.after(() => setup.cleanup());
+    const { ws, sim } = setup;
+    const dublin = DateTime.fromMillis(conv.startMs, { zone: 'Europe/Dublin' }).toFormat('yyyy/MM/dd');
+    const newYork = DateTime.fromMillis(conv.startMs, { zone: 'America/New_York' }).toFormat('yyyy/MM/dd');
+    assert.notEqual(dublin, newYork);
+
+    const first = await ingest(ws);
+    assert.equal(first.result.code, 0, first.result.stderr);
+    assert.equal(first.report.counts.ingested, 1);
+    const archived = [`${dublin}/${conv.id}/${rec.id}.wav`, `${dublin}/${conv.id}/${rec.id}.xml`];
+    assert.deepEqual(await archiveFiles(ws.archiveDir), archived);
+
+    await ws.writeConfig({ timezone: 'America/New_York' });
+    const added = await cli(ws, 'retry', 'add', '--conversation', conv.id, '--recording', rec.id);
+    assert.equal(added.code, 0, added.stderr);
+    const mediaBefore = sim.counts().media;
+    const second = await ingest(ws);
+    assert.equal(second.result.code, 0, second.result.stderr);
+    assert.equal(sim.counts().media - mediaBefore, 0, 'no media download');
+    assert.equal(second.report.counts.ingested, 0);
+    assert.equal(second.report.counts.alreadyArchived, 1);
+    assert.deepEqual(
+      second.report.items.map((i) => [i.recordingId, i.status, i.fromRetryBuffer]),
+      [[rec.id, 'alreadyArchived', true]],
+    );
+    assert.deepEqual(await archiveFiles(ws.archiveDir), archived, 'exactly one copy, in the first folder');
+    assert.deepEqual(await retryEntries(ws), []);
+  });
+
+  it('after a timezone change, a listed conversation whose recording only the ledger remembers is not fetched again', async (t) => {
+    const org = generateOrg({ seed: 'relist-timezone', conversations: 0 });
+    const conv = addConversation(org, { startMs: startAcrossZones(), durationMs: 5 * MIN });
+    const rec = conv.recordings[0]!;
+    const setup = await startSimWorkspace({ sim: { org } });
+    t.after(() => setup.cleanup());
+    const { ws, sim } = setup;
+    const first = await ingest(ws);
+    assert.equal(first.result.code, 0, first.result.stderr);
+    const archived = await archiveFiles(ws.archiveDir);
+    assert.equal(archived.length, 2);
+    // The state a run stopped between the recording's ledger line and its conversation's leaves:
+    // no settled-conversation record, so the conversation is listed and its recordings looked up.
+    await fs.rm(path.join(ws.stateDir, 'work', 'pol1_src1', 'settled'), { recursive: true, force: true });
+    await ws.writeConfig({ timezone: 'America/New_York' });
+    const rewound = await cli(ws, 'cursor', 'set', new Date(conv.startMs - HOUR).toISOString());
+    assert.equal(rewound.code, 0, rewound.stderr);
+    const mediaBefore = sim.counts().media;
+    const second = await ingest(ws);
+    assert.equal(second.result.code, 0, second.result.stderr);
+    assert.equal(sim.counts().media - mediaBefore, 0, 'no media download');
+    assert.deepEqual(
+      second.report.items.map((i) => [i.recordingId, i.status, i.fromRetryBuffer]),
+      [[rec.id, 'alreadyArchived', false]],
+    );
+    assert.deepEqual(await archiveFiles(ws.archiveDir), archived, 'exactly one copy, in the first folder');
   });
 });

@@ -142,6 +142,7 @@ export async function appendRecordingLine(
       cdrSha256: createHash('sha256').update(xml).digest('hex'),
     },
   ]);
+  await ctx.archived.add(cdr.recordingId, Date.parse(cdr.conversationStart), file);
   return file;
 }
 
