@@ -159,4 +159,40 @@ describe('run: retry entries', () => {
     );
     assert.deepEqual(await archiveFiles(ws.archiveDir), archived, 'exactly one copy, in the first folder');
   });
+
+  it("a conversation's entry and its recording's own entry in one batch: each recording fetched once", async (t) => {
+    const now = Date.now();
+    const org = generateOrg({ seed: 'retry-overlap', conversations: 0 });
+    const conv = addConversation(org, {
+      startMs: now - 3 * HOUR,
+      durationMs: 5 * MIN,
+      recordings: 2,
+      sizeBytes: 300_000,
+    });
+    const [a, b] = conv.recordings;
+    assert.ok(a !== undefined && b !== undefined);
+    const setup = await startSimWorkspace({
+      // Slow enough that two attempts on the same recording would overlap.
+      sim: { org, mediaBytesPerSecond: 200_000 },
+      config: { recordingStartTimestamp: new Date(now - HOUR).toISOString() },
+    });
+    t.after(() => setup.cleanup());
+    const { ws, sim } = setup;
+    for (const args of [
+      ['--conversation', conv.id],
+      ['--conversation', conv.id, '--recording', a.id],
+    ]) {
+      const added = await cli(ws, 'retry', 'add', ...args);
+      assert.equal(added.code, 0, added.stderr);
+    }
+    const { result, report } = await ingest(ws);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(sim.counts().media, 2, 'one download per recording');
+    assert.equal(report.counts.ingested, 2);
+    const day = DateTime.fromMillis(conv.startMs, { zone: 'Europe/Dublin' }).toFormat('yyyy/MM/dd');
+    assert.deepEqual(
+      await archiveFiles(ws.archiveDir),
+      [a.id, b.id].flatMap((r) => [`${day}/${conv.id}/${r}.wav`, `${day}/${conv.id}/${r}.xml`]).sort(),
+    );
+  });
 });
