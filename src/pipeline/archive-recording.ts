@@ -22,7 +22,7 @@ import { isoInZone, isoUtc, parseUtcIso } from '../util/time.js';
 import type { RunContext } from './context.js';
 import { cdrConversationPart, type ConversationFacts } from './facts.js';
 import { mediaExtension } from './rules.js';
-import { appendRecordingLine } from './settle-records.js';
+import { appendRecordingLine, item, ledgerLineFor } from './settle-records.js';
 
 export const MAX_URL_REFRESHES = 3;
 
@@ -59,7 +59,43 @@ export function sourcesOf(recording: Recording): MediaSource[] {
   });
 }
 
-/** The archived CDR of a recording, when the archive holds a valid one. */
+/** A recording the ledger holds: its `file` there, and its CDR when the archive still has a valid one. */
+export interface LedgerHeld {
+  file: string;
+  cdr: ArchivedCdr | undefined;
+}
+
+/**
+ * Asks the ledger by recording id (SPEC §3.4), whatever the `timezone` was when the recording was
+ * archived: its CDR is found through the ledger's `file`, not through today's date folder.
+ */
+export async function ledgerHeld(
+  ctx: RunContext,
+  facts: ConversationFacts,
+  recordingId: string,
+): Promise<LedgerHeld | undefined> {
+  const file = await ctx.archived.get(recordingId, facts.startMs);
+  if (file === undefined) return undefined;
+  const folder = path.dirname(file);
+  // The index is keyed by day; a recording of another conversation that day is not this one.
+  if (path.posix.basename(folder) !== facts.conversationId) return undefined;
+  return {
+    file,
+    cdr: await readArchivedCdr(path.join(ctx.config.archiveDir, folder, cdrFileName(recordingId))),
+  };
+}
+
+async function readArchivedCdr(file: string): Promise<ArchivedCdr | undefined> {
+  try {
+    const parsed = await readCdrFile(file);
+    return parsed.kind === 'archived' ? parsed.cdr : undefined;
+  } catch {
+    // Absent, or not parseable: either way not a verified copy.
+    return undefined;
+  }
+}
+
+/** The archived CDR of a recording under today's date folder, when the archive holds a valid one. */
 export async function existingCdr(
   ctx: RunContext,
   facts: ConversationFacts,
@@ -72,13 +108,41 @@ export async function existingCdr(
     facts.conversationId,
     recordingId,
   );
-  try {
-    const parsed = await readCdrFile(file);
-    return parsed.kind === 'archived' ? parsed.cdr : undefined;
-  } catch {
-    // Absent, or not parseable: either way not a verified copy, so the recording is archived (again).
-    return undefined;
-  }
+  // Absent or not parseable: not a verified copy, so the recording is archived (again).
+  return readArchivedCdr(file);
+}
+
+/**
+ * A recording the ledger holds (asked by id, SPEC §3.4), or else the archive under today's date
+ * folder (a run that stopped between the CDR and its ledger line): reported `alreadyArchived`.
+ */
+export async function alreadyHeld(
+  ctx: RunContext,
+  facts: ConversationFacts,
+  recId: string,
+  fromRetry: boolean,
+): Promise<boolean> {
+  const id = facts.conversationId;
+  const held = await ledgerHeld(ctx, facts, recId);
+  const cdr = held !== undefined ? held.cdr : await existingCdr(ctx, facts, recId);
+  if (held === undefined && cdr === undefined) return false;
+  // Found only in the archive: the ledger line a crash left out is appended now.
+  if (held === undefined && cdr !== undefined) await ledgerLineFor(ctx, cdr);
+  const primary = cdr?.media[0];
+  ctx.report.counts.alreadyArchived += 1;
+  ctx.report.item({
+    ...item(
+      id,
+      recId,
+      'alreadyArchived',
+      held !== undefined && cdr === undefined ? 'in the ledger, but its CDR is missing from the archive' : '',
+      fromRetry,
+    ),
+    file: held?.file ?? primary?.file ?? '',
+    sizeBytes: primary?.sizeBytes ?? 0,
+    sha256: primary?.sha256 ?? '',
+  });
+  return true;
 }
 
 let freeSpaceCache: { at: number; freeBytes: number } | undefined;

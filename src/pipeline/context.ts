@@ -17,6 +17,7 @@ import type { DeleteJournal } from './deletes.js';
 import type { InflightJournal } from './inflight.js';
 import type { BatchFetcher } from './original.js';
 import type { Semaphore } from './semaphore.js';
+import type { ArchivedIndex } from './archived-index.js';
 import type { SettledIndex } from './settled-index.js';
 
 export interface RunContext {
@@ -28,6 +29,8 @@ export interface RunContext {
   readonly report: ReportWriter;
   readonly ledger: Ledger;
   readonly settled: SettledIndex;
+  /** The ledger's recordings by id (SPEC §3.4). */
+  readonly archived: ArchivedIndex;
   readonly inflight: InflightJournal;
   readonly deletes: DeleteJournal;
   /** Batch downloads (codec ORIGINAL). */

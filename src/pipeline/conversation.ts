@@ -9,7 +9,7 @@ import { isGenesysId } from '../util/ids.js';
 import { isoUtc } from '../util/time.js';
 import {
   archiveRecording,
-  existingCdr,
+  alreadyHeld,
   formatIdFor,
   sourcesOf,
   type MediaSource,
@@ -24,7 +24,6 @@ import {
   countFailure,
   dropEntry,
   item,
-  ledgerLineFor,
   parkConversation,
   parkRecording,
   raise,
@@ -164,6 +163,11 @@ async function settleRecording(
   const id = facts.conversationId;
   const recId = w.rec.id.toLowerCase();
   const fromRetry = origin.entry !== undefined;
+  // What the ledger or the archive holds is never fetched again, whatever Genesys says of it now.
+  if (await alreadyHeld(ctx, facts, recId, fromRetry)) {
+    tally.archived.push(recId);
+    return;
+  }
   const action = recordingAction(w.rec);
   if (action === 'gone') {
     ctx.report.item(item(id, recId, 'gone', 'deleted in Genesys', fromRetry));
@@ -203,20 +207,6 @@ async function settleRecording(
         : `still ${w.rec.fileState ?? 'not available'} after ${Math.round(ctx.notReadyPollMs / 1000)} s of polling; in the retry buffer`,
     );
     tally.retry = true;
-    return;
-  }
-  const existing = await existingCdr(ctx, facts, recId);
-  if (existing !== undefined) {
-    ctx.report.counts.alreadyArchived += 1;
-    await ledgerLineFor(ctx, existing);
-    const primary = existing.media[0];
-    ctx.report.item({
-      ...item(id, recId, 'alreadyArchived', '', fromRetry),
-      file: primary?.file ?? '',
-      sizeBytes: primary?.sizeBytes ?? 0,
-      sha256: primary?.sha256 ?? '',
-    });
-    tally.archived.push(recId);
     return;
   }
   try {

@@ -44,12 +44,16 @@ export async function runRetryBatch(ctx: RunContext, listing: RetryListing, pool
     ctx.config.retryBatchSize,
   );
   if (batch.length === 0) return;
+  // A per-conversation entry's attempt covers its recordings' own entries (it updates them when a
+  // recording fails again): trying those too would fetch the same recording twice at once.
+  const whole = new Set(batch.filter((e) => e.recordingId === undefined).map((e) => e.conversationId));
+  const attempts = batch.filter((e) => e.recordingId === undefined || !whole.has(e.conversationId));
   const conversations = await ctx.client.analytics.getDetailsByIds(
-    [...new Set(batch.map((e) => e.conversationId))],
+    [...new Set(attempts.map((e) => e.conversationId))],
     { signal: ctx.signal },
   );
   const byId = new Map(conversations.map((c) => [c.conversationId.toLowerCase(), c]));
-  for (const entry of batch) {
+  for (const entry of attempts) {
     if (ctx.stopping) return;
     ctx.report.counts.retried += 1;
     await pool.submit(async () => {

@@ -23,6 +23,7 @@ import { WorkPool } from './pool.js';
 import { DurablePrefix } from './prefix.js';
 import { ReportWriter } from './report.js';
 import { runRetryBatch } from './retry-batch.js';
+import { ArchivedIndex } from './archived-index.js';
 import { SettledIndex } from './settled-index.js';
 import { DeleteJournal, processDeletes } from './deletes.js';
 import { finishRun } from './finish.js';
@@ -129,6 +130,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         // Each ledger line is written only while this run still holds the lock (SPEC §3.1).
         ledger: await Ledger.open(paths.ledgerDir, Date.now(), () => lock.assertHeld()),
         settled: new SettledIndex(path.join(paths.workDir, 'settled')),
+        archived: new ArchivedIndex(path.join(paths.workDir, 'archived')),
         inflight,
         deletes,
         get batcher(): BatchFetcher {

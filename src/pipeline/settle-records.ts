@@ -89,8 +89,8 @@ export async function parkRecording(
   countFailure(ctx, fromRetry);
   ctx.report.item(item(facts.conversationId, recordingId, 'failed', alert ?? reason, fromRetry));
   if (alert !== undefined) raise(ctx, alert, facts.conversationId, recordingId, reason, fromRetry);
-  // A per-conversation entry this attempt came from is replaced by the per-recording one.
-  if (origin.entry !== undefined && origin.entry.recordingId === undefined) await dropEntry(ctx, origin);
+  // A per-conversation entry this attempt came from stays until `closeConversation` (SPEC §3.3):
+  // dropped here, a run stopped before the conversation's other recordings settle would lose them.
 }
 
 /**
@@ -142,6 +142,7 @@ export async function appendRecordingLine(
       cdrSha256: createHash('sha256').update(xml).digest('hex'),
     },
   ]);
+  await ctx.archived.add(cdr.recordingId, Date.parse(cdr.conversationStart), file);
   return file;
 }
 
@@ -169,7 +170,12 @@ export async function dropEntry(ctx: RunContext, origin: Origin): Promise<void> 
   await removeRetryEntry(ctx.paths, origin.entry.file);
 }
 
-/** Ends a conversation's attempt: its ledger line, and its retry entry removed when nothing is left to retry. */
+/**
+ * Ends a conversation's attempt once every listed recording is archived, settled or parked: its
+ * ledger line, then its retry entry removed unless that same entry was just kept for a recording.
+ * A per-conversation entry goes here and only here: each recording still failing has an entry of
+ * its own by now (SPEC §3.3).
+ */
 export async function closeConversation(
   ctx: RunContext,
   facts: ConversationFacts,
@@ -182,5 +188,6 @@ export async function closeConversation(
       ? 'archived'
       : 'gone';
   await recordSettled(ctx, facts, status, tally.archived);
-  if (!tally.retry) await dropEntry(ctx, origin);
+  const keptForItsRecording = tally.retry && origin.entry?.recordingId !== undefined;
+  if (!keptForItsRecording) await dropEntry(ctx, origin);
 }
