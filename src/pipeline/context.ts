@@ -14,6 +14,7 @@ import type { Lock } from '../state/lock.js';
 import type { StatePaths } from '../state/paths.js';
 import type { ReportWriter } from './report.js';
 import type { DeleteJournal } from './deletes.js';
+import type { DryRunPlan } from './dry-run.js';
 import type { InflightJournal } from './inflight.js';
 import type { BatchFetcher } from './original.js';
 import type { Semaphore } from './semaphore.js';
@@ -39,6 +40,8 @@ export interface RunContext {
   readonly downloads: Semaphore;
   readonly output: Output;
   readonly dryRun: boolean;
+  /** What a dry run would do (empty otherwise), for the list printed at the end. */
+  readonly plan: DryRunPlan;
   readonly signal: AbortSignal;
   /** Genesys' time (local clock corrected by the skew seen in `Date`, when over 60 s). */
   now(): number;

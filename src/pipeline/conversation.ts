@@ -15,6 +15,7 @@ import {
   type MediaSource,
 } from './archive-recording.js';
 import { isItemFailure, reasonOf, type RunContext } from './context.js';
+import { dryRunConversation } from './dry-run.js';
 import { participantUserIds, type ConversationFacts } from './facts.js';
 import { ingestOriginal } from './original.js';
 import type { AlertType } from './report.js';
@@ -270,39 +271,4 @@ async function lookUpUsers(
     ctx.output.debug(`user details unavailable for ${facts.conversationId}: ${reasonOf(error)}`);
     return new Map();
   }
-}
-
-async function dryRunConversation(
-  ctx: RunContext,
-  facts: ConversationFacts,
-  kind: 'overMaxLength' | 'notRecorded' | 'ready',
-): Promise<boolean> {
-  if (kind === 'notRecorded') {
-    ctx.report.counts.notRecorded += 1;
-    return true;
-  }
-  const known = await ctx.settled.get(facts.conversationId, facts.startMs);
-  if (known !== undefined && known.status !== 'notRecorded') {
-    ctx.report.counts.alreadyArchived += Math.max(1, known.recordingIds.length);
-    return true;
-  }
-  const result = await ctx.client.recordings.getRecordings(facts.conversationId, 'NONE', {
-    signal: ctx.signal,
-  });
-  const recordings = result.transcoding
-    ? []
-    : result.recordings.filter((r) => recordingAction(r) !== 'skipNonAudio');
-  for (const rec of recordings.length > 0 ? recordings : [{ id: '' }]) {
-    ctx.report.counts.pending += 1;
-    ctx.report.item(
-      item(
-        facts.conversationId,
-        rec.id,
-        'pending',
-        kind === 'overMaxLength' ? 'dry run: over maximum length' : 'dry run: would be ingested',
-        false,
-      ),
-    );
-  }
-  return true;
 }

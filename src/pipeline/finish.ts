@@ -11,6 +11,7 @@ import type { Position } from '../state/position.js';
 import { retryBufferStats } from '../state/retry-buffer.js';
 import type { RunContext } from './context.js';
 import { reasonOf } from './context.js';
+import { dryRunSummary, renderPlan } from './dry-run-print.js';
 import { pingHealthcheck } from './healthcheck.js';
 import { writeStatus } from './report.js';
 import { lagMinutes } from './rules.js';
@@ -27,7 +28,9 @@ export interface FinishInfo {
 
 /**
  * Finishes the run; returns the final exit code (an alert raised here, `lagging`, makes it 1). A
- * report that cannot be written is thrown (exit 6, SPEC §4.6) after status.json says so.
+ * report that cannot be written is thrown (exit 6, SPEC §4.6) after status.json says so. A dry run
+ * is not a run that happened (SPEC §1): no `lagging` (it never moves the cursor, so its lag says
+ * nothing about the import source's health), no `status.json`, no healthcheck ping.
  */
 export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<number> {
   const { config, paths, report } = ctx;
@@ -35,7 +38,7 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<numb
   const position = info.after;
   const lag = lagMinutes(position.startMs, now, config.availabilityDelayMinutes);
   let exitCode = info.exitCode;
-  if (lag > config.maxLagMinutes && info.failure === undefined) {
+  if (lag > config.maxLagMinutes && info.failure === undefined && !ctx.dryRun) {
     report.alert({
       type: 'lagging',
       conversationId: '',
@@ -67,7 +70,7 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<numb
   }
   // A run that lost its lock writes nothing more of the import source's state (SPEC §3.1): status.json
   // belongs to the run that holds it. Its own report file is still finished.
-  if (!(info.failure instanceof LockedError))
+  if (!ctx.dryRun && !(info.failure instanceof LockedError))
     await writeStatus(paths.statusFile, {
       cursor: {
         conversationId: position.conversationId,
@@ -82,9 +85,10 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<numb
       // The report's own failure is the one to tell; status.json shares its folder and its disk.
       if (reportFailure === undefined) throw error;
     });
-  await pingHealthcheck(ctx, exitCode === ExitCode.ok || exitCode === ExitCode.partial ? '' : '/fail');
+  if (!ctx.dryRun)
+    await pingHealthcheck(ctx, exitCode === ExitCode.ok || exitCode === ExitCode.partial ? '' : '/fail');
   if (file === undefined) throw reportFailure;
-  await printOutcome(ctx, file, exitCode, { ...info, retryBufferSize: stats.size });
+  await printOutcome(ctx, file, exitCode, { ...info, retryBufferSize: stats.size, lag });
   return exitCode;
 }
 
@@ -92,10 +96,13 @@ async function printOutcome(
   ctx: RunContext,
   reportFile: string,
   exitCode: number,
-  info: FinishInfo & { retryBufferSize: number },
+  info: FinishInfo & { retryBufferSize: number; lag: number },
 ): Promise<void> {
   const { output, report } = ctx;
-  if (output.json) {
+  if (ctx.dryRun && !output.json) {
+    const plan = await renderPlan(ctx, reportFile);
+    if (plan !== '') output.result(plan);
+  } else if (output.json) {
     await new Promise<void>((resolve, reject) => {
       const stream = createReadStream(reportFile);
       stream.on('error', reject);
@@ -139,7 +146,9 @@ async function printOutcome(
   const gone = report.goneCount;
   const retry = `${report.counts.failed} failed`;
   // Dated, so a cron log reads on its own; the report has every detail.
-  const summary = `${new Date().toISOString()} ${ctx.command}${ctx.dryRun ? ' (dry run)' : ''}: ${c.ingested} ingested, ${c.alreadyArchived} already archived, ${c.pending} pending, ${retry}, ${gone} deleted in Genesys, ${c.notRecorded} not recorded, ${c.deleted} deleted after ingest, ${c.alerts} alert${c.alerts === 1 ? '' : 's'}; retry buffer ${info.retryBufferSize}; cursor ${formatCursorLine(info.after)}; exit ${exitCode}`;
+  const summary = ctx.dryRun
+    ? dryRunSummary(ctx, info.after, info.lag, exitCode)
+    : `${new Date().toISOString()} ${ctx.command}: ${c.ingested} ingested, ${c.alreadyArchived} already archived, ${c.pending} pending, ${retry}, ${gone} deleted in Genesys, ${c.notRecorded} not recorded, ${c.deleted} deleted after ingest, ${c.alerts} alert${c.alerts === 1 ? '' : 's'}; retry buffer ${info.retryBufferSize}; cursor ${formatCursorLine(info.after)}; exit ${exitCode}`;
   output.info(summary);
   for (const alert of report.alerts)
     output.warn(

@@ -35,6 +35,13 @@ export async function startProgress(
     const position = cursor().startMs;
     const speed = (position - from) / Math.max(1, Date.now() - started);
     const eta = speed > 0 ? (windowEnd() - position) / speed : Number.NaN;
+    const at = new Date(position).toISOString().slice(0, 16).replace('T', ' ');
+    // A dry run downloads nothing: it shows what it has found so far instead.
+    if (ctx.dryRun) {
+      const p = ctx.plan.counts;
+      spinner.text = `${ctx.command} --dry-run: ${c.discovered} conversations listed; would ingest ${p.ingest}, retry ${p.retry}, delete ${p.delete}; at ${at} UTC`;
+      return;
+    }
     spinner.text = `${ctx.command}: ${done} recordings (${(done / Math.max(1, elapsed)).toFixed(1)}/s), ${(ctx.client.bytesDownloaded / 1048576).toFixed(1)} MB, cursor ${new Date(position).toISOString().slice(0, 16).replace('T', ' ')} UTC, ETA ${duration(eta)}`;
   }, 1000);
   timer.unref();

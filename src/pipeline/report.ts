@@ -1,7 +1,7 @@
 /**
  * The run report (SPEC §3.7), written as the run goes: the header first, items appended as they
  * settle, summary fields last, so memory stays flat however many recordings a run handles. The file
- * is `reports/<p_s>/<yyyyMMddTHHmmssZ>-<command>.json`, made durable with a rename at the end.
+ * is `reports/<p_s>/<yyyyMMddTHHmmssZ>-<command>[-dryrun].json`, made durable with a rename at the end.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -98,6 +98,14 @@ export interface ReportSummary {
   retryBuffer: { size: number; dead: number };
 }
 
+/**
+ * `<yyyyMMddTHHmmssZ>-<command>.json`; a dry run's ends in `-dryrun.json`, so it can never be taken
+ * for a run that happened (SPEC §1, §3.2: reports are the evidence that an import source has run).
+ */
+export function reportFileName(header: Pick<ReportHeader, 'command' | 'startedAtMs' | 'dryRun'>): string {
+  return `${compactUtc(header.startedAtMs)}-${header.command}${header.dryRun ? '-dryrun' : ''}.json`;
+}
+
 export class ReportWriter {
   readonly counts = emptyCounts();
   readonly alerts: Alert[] = [];
@@ -114,7 +122,7 @@ export class ReportWriter {
     readonly header: ReportHeader,
     private readonly onFailure: (error: unknown) => void,
   ) {
-    this.file = path.join(dir, `${compactUtc(header.startedAtMs)}-${header.command}.json`);
+    this.file = path.join(dir, reportFileName(header));
     this.temp = partialPathFor(this.file);
   }
 

@@ -14,11 +14,13 @@ import {
 import type { RunContext } from './context.js';
 import { isItemFailure, reasonOf } from './context.js';
 import { settleConversation } from './conversation.js';
+import { dryRunRetryBatch } from './dry-run.js';
 import { conversationFacts } from './facts.js';
 import type { WorkPool } from './pool.js';
 
 export async function runRetryBatch(ctx: RunContext, listing: RetryListing, pool: WorkPool): Promise<void> {
-  if (ctx.dryRun) return;
+  // A dry run lists the batch it would take and the files it would move aside, touching none.
+  if (ctx.dryRun) return dryRunRetryBatch(ctx, listing);
   // Moving entries out of the buffer is a commit point: only while the lock is still ours.
   if (listing.invalid.length > 0 || listing.entries.length > 0) await ctx.lock.assertHeld();
   for (const moved of await quarantineInvalid(ctx.paths, listing.invalid)) {

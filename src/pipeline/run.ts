@@ -26,6 +26,7 @@ import { runRetryBatch } from './retry-batch.js';
 import { ArchivedIndex } from './archived-index.js';
 import { SettledIndex } from './settled-index.js';
 import { DeleteJournal, processDeletes } from './deletes.js';
+import { DRY_RUN_RECORDING_LOOKUPS, DryRunPlan, dryRunDeletes } from './dry-run.js';
 import { finishRun } from './finish.js';
 import { CLOCK_SKEW_LIMIT_MS, windowEndAt } from './rules.js';
 import { startProgress } from './progress.js';
@@ -65,7 +66,8 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
       const inflight = new InflightJournal(paths.workDir);
       const deletes = new DeleteJournal(paths.deletesDir);
       const deleting = config.deleteAfterIngest && !options.dryRun;
-      const journaled = deleting
+      // A dry run reads the journal too, to list the deletes a run would carry out first.
+      const journaled = config.deleteAfterIngest
         ? await deletes.load((file) =>
             cmd.output.warn(`${file} in the delete journal cannot be read; it is left alone`),
           )
@@ -139,6 +141,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         downloads: new Semaphore(config.concurrency),
         output: cmd.output,
         dryRun: options.dryRun,
+        plan: new DryRunPlan(),
         signal: controller.signal,
         now: () => Date.now() + skewMs,
         notReadyPollMs: notReadyPollMs(cmd.env),
@@ -178,7 +181,12 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
       let listedUpTo: number | undefined;
       let failure: unknown;
       try {
-        await pingHealthcheck(ctx, '/start');
+        // A dry run is not a run that happened: a healthcheck must not take it for one.
+        if (options.dryRun)
+          cmd.output.info(
+            `${options.command} --dry-run: listing what a run would ingest, retry and delete; nothing is downloaded, written, moved or deleted`,
+          );
+        else await pingHealthcheck(ctx, '/start');
         await client.login();
         // One cheap call so the API's clock is known before the window end is chosen (SPEC §4 step 2).
         await client.tokenInfo(controller.signal);
@@ -193,6 +201,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
           });
         }
         if (deleting) await processDeletes(ctx, ctx.deletes, journaled);
+        if (options.dryRun) dryRunDeletes(ctx, journaled);
         await runRetryBatch(ctx, listing, pool);
         await pool.drain();
         if (deleting) await processDeletes(ctx, ctx.deletes, ctx.deletes.takePending());
@@ -202,6 +211,10 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
           windowEndAt(ctx.now(), config.availabilityDelayMinutes),
         );
         windowInfo = { from: isoUtc(start.startMs), to: isoUtc(Math.max(windowEnd, start.startMs)) };
+        if (options.dryRun)
+          cmd.output.info(
+            `dry run: ${ctx.plan.counts.delete} journaled delete${ctx.plan.counts.delete === 1 ? '' : 's'}, ${ctx.plan.counts.retry} retry entr${ctx.plan.counts.retry === 1 ? 'y' : 'ies'} in the batch; listing conversations from ${windowInfo.from} to ${windowInfo.to} (recordings of the first ${DRY_RUN_RECORDING_LOOKUPS} conversations to ingest are looked up, formatId=NONE)`,
+          );
         const progress = await startProgress(
           ctx,
           () => prefix.position,

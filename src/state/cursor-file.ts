@@ -2,7 +2,8 @@
  * The cursor file (SPEC §3.2): one line `<conversationId>;<yyyy.MM.dd HH:mm:ss.SSS>` in UTC, the
  * format the commercial product documents, so an operator can read and edit it by hand.
  */
-import { existsSync, promises as fs, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, promises as fs, readdirSync, readSync } from 'node:fs';
+import path from 'node:path';
 import { StateFileError } from '../errors.js';
 import { isGenesysId } from '../util/ids.js';
 import { writeFileAtomic } from './atomic.js';
@@ -101,18 +102,45 @@ export type CursorState =
   | { readonly kind: 'file'; readonly parsed: ParsedCursor; readonly bytes: Buffer }
   | { readonly kind: 'initial'; readonly position: Position };
 
-/** True when this import source has run before (a ledger or report exists), so a missing cursor means it was removed. */
+/**
+ * True when this import source has run before (a ledger line or a run's report exists), so a missing
+ * cursor means it was removed. A dry run never counts (SPEC §1): its report ends in `-dryrun.json`,
+ * and `status.json` is no evidence either (every run that writes it wrote its report first; dry runs
+ * before this rule wrote one, with a `-run.json` report whose header says `"dryRun":true`).
+ */
 export function hasRunBefore(paths: StatePaths): boolean {
-  return nonEmptyDir(paths.ledgerDir) || nonEmptyDir(paths.reportsDir);
+  return visibleFiles(paths.ledgerDir).length > 0 || visibleFiles(paths.reportsDir).some(isRunReport);
 }
 
-function nonEmptyDir(dir: string): boolean {
-  if (!existsSync(dir)) return false;
+function visibleFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   try {
-    return readdirSync(dir).some((name) => !name.startsWith('.'));
+    return readdirSync(dir)
+      .filter((name) => !name.startsWith('.'))
+      .map((name) => path.join(dir, name));
   } catch {
-    return false;
+    return [];
   }
+}
+
+/** A report of a run that happened: not status.json, not a dry run's (by name, or by its header line). */
+function isRunReport(file: string): boolean {
+  const name = path.basename(file);
+  if (name === 'status.json' || name.endsWith('-dryrun.json')) return false;
+  let head: string;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const buffer = Buffer.alloc(16_384);
+      head = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Unreadable: count it, a missing cursor must never be taken lightly.
+    return true;
+  }
+  return !/^[^\n]*"dryRun":true,\r?\n/.test(head);
 }
 
 /**

@@ -174,6 +174,13 @@ export async function quarantineInvalid(
   return moved;
 }
 
+/** Older than `maxAgeDays` (age from firstFailedAt, else the file's mtime): due for `dead/`. */
+export function retryEntryExpired(entry: RetryEntry, maxAgeDays: number, nowMs: number): boolean {
+  const first = entry.firstFailedAt === undefined ? NaN : Date.parse(entry.firstFailedAt);
+  const since = Number.isFinite(first) ? first : entry.mtimeMs;
+  return nowMs - since > maxAgeDays * 24 * 60 * 60 * 1000;
+}
+
 /**
  * Moves entries older than `maxAgeDays` (age from firstFailedAt, else the file's mtime) into
  * `dead/`, replacing an older dead copy of the same entry. Returns the entries moved.
@@ -184,12 +191,9 @@ export async function moveExpiredToDead(
   maxAgeDays: number,
   nowMs: number,
 ): Promise<RetryEntry[]> {
-  const maxAgeMs = maxAgeDays * 24 * 60 * 60 * 1000;
   const moved: RetryEntry[] = [];
   for (const entry of entries) {
-    const first = entry.firstFailedAt === undefined ? NaN : Date.parse(entry.firstFailedAt);
-    const since = Number.isFinite(first) ? first : entry.mtimeMs;
-    if (nowMs - since <= maxAgeMs) continue;
+    if (!retryEntryExpired(entry, maxAgeDays, nowMs)) continue;
     try {
       await moveInto(path.join(paths.retryDir, path.basename(entry.file)), paths.deadDir, false);
       moved.push(entry);
