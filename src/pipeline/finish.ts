@@ -54,6 +54,7 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<numb
     now,
   );
   await writeStatus(paths.statusFile, {
+    command: ctx.command,
     cursor: {
       conversationId: position.conversationId,
       timestamp: new Date(position.startMs).toISOString(),
