@@ -221,7 +221,7 @@ export interface RemovedEntry {
 export async function removeRetryEntries(
   paths: RetryPaths,
   targets: readonly string[] | 'all',
-  beforeMove: (entry: RemovedEntry) => Promise<void> = async () => undefined,
+  beforeMove: (entry: RemovedEntry) => Promise<void> = () => Promise.resolve(),
 ): Promise<string[]> {
   const names: string[] = [];
   for await (const item of scanFolder(paths.retryDir)) if (item.stat.isFile()) names.push(item.name);
