@@ -89,7 +89,7 @@ describe('retry remove keeps a trace', () => {
     // By a path to the entry, as `retry list` shows where the buffer is.
     const byPath = await cli(ws, 'retry', 'remove', path.join(ws.retryDir, C2entry), '--json');
     assert.equal(byPath.code, 0, byPath.stderr);
-    assert.deepEqual(JSON.parse(byPath.stdout), { removed: [C2entry] });
+    assert.deepEqual(JSON.parse(byPath.stdout), { ok: true, removed: [C2entry] });
     const byId = await cli(ws, 'retry', 'remove', C1);
     assert.equal(byId.code, 0, byId.stderr);
 

@@ -37,7 +37,7 @@ async function list(ws: Workspace): Promise<ListDoc> {
 describe('retry commands', () => {
   it('list on an empty buffer', async (t) => {
     const ws = await setup(t);
-    assert.deepEqual(await list(ws), { size: 0, entries: [] });
+    assert.deepEqual(await list(ws), { ok: true, size: 0, entries: [] });
     const human = await cli(ws, 'retry', 'list');
     assert.match(human.stdout, /empty/);
   });
@@ -64,7 +64,7 @@ describe('retry commands', () => {
     assert.match(r.stdout, /removed/);
     r = await cli(ws, 'retry', 'remove', `${C1}.xml`, '--json');
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { removed: [`${C1}.xml`] });
+    assert.deepEqual(JSON.parse(r.stdout), { ok: true, removed: [`${C1}.xml`] });
     assert.equal((await list(ws)).size, 0);
   });
 

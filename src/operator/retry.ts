@@ -32,7 +32,7 @@ export async function retryList(ctx: CommandContext): Promise<number> {
   const listing = await listRetryEntries(paths);
   // The order the next runs will take them in: least recently attempted first.
   const ordered = selectRetryBatch(listing.entries, listing.entries.length);
-  ctx.output.document({ size: ordered.length, entries: ordered.map(entryView) });
+  ctx.output.document({ ok: true, size: ordered.length, entries: ordered.map(entryView) });
   const stats = await retryBufferStats(paths, listing);
   if (ordered.length === 0) {
     ctx.output.result(`the retry buffer is empty (${paths.retryDir})`);
@@ -88,7 +88,7 @@ export async function retryAdd(
       conversation !== undefined
         ? [await addRetryForConversation(paths, conversation, recording)]
         : await addRetryFiles(paths, files);
-    ctx.output.document({ added });
+    ctx.output.document({ ok: true, added });
     for (const name of added) ctx.output.result(`added ${name}`);
     return ExitCode.ok;
   });
@@ -124,7 +124,7 @@ export async function retryRemove(
     if (all && !options.yes) {
       const { size } = await retryBufferStats(paths);
       if (size === 0) {
-        ctx.output.document({ removed: [] });
+        ctx.output.document({ ok: true, removed: [] });
         ctx.output.result('the retry buffer was already empty');
         return ExitCode.ok;
       }
@@ -150,7 +150,7 @@ export async function retryRemove(
         },
       ]);
     });
-    ctx.output.document({ removed });
+    ctx.output.document({ ok: true, removed });
     for (const name of removed)
       ctx.output.result(`removed ${name} (kept in removed/; 'retry add' brings it back)`);
     if (removed.length === 0) ctx.output.result('the retry buffer was already empty');
