@@ -43,9 +43,11 @@ describe('cursor get', () => {
       'file',
       'lagMinutes',
       'local',
+      'ok',
       'timestamp',
       'timezone',
     ]);
+    assert.equal((doc as unknown as { ok: boolean }).ok, true, 'a successful document says ok');
     assert.equal(doc.conversationId, '');
     assert.equal(doc.timestamp, '2024-01-01T00:00:00.000Z');
     assert.equal(doc.local, '2024-01-01T00:00:00.000+00:00');
@@ -112,7 +114,10 @@ describe('cursor set', () => {
     await writeCursorFile(ws, old);
     const r = await cli(ws, 'cursor', 'set', '2024-04-01T00:00:00Z');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout.trim(), `${ID};2024.05.01 10:00:00.123 → ;2024.04.01 00:00:00.000`);
+    assert.equal(
+      r.stdout.trim(),
+      `2024-05-01T10:00:00.123Z (2024-05-01T11:00:00.123+01:00 Europe/Dublin) ${ID} → 2024-04-01T00:00:00.000Z (2024-04-01T01:00:00.000+01:00 Europe/Dublin)`,
+    );
     assert.equal(await fs.readFile(ws.cursorFile, 'utf8'), ';2024.04.01 00:00:00.000\n');
     assert.equal(await fs.readFile(`${ws.cursorFile}.bak`, 'utf8'), old);
     assert.equal((await fs.stat(ws.cursorFile)).mode & 0o777, 0o600);
@@ -155,7 +160,10 @@ describe('cursor set', () => {
     await writeCursorFile(ws, 'garbage');
     const r = await cli(ws, 'cursor', 'set', '2024-01-02T00:00:00Z');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /\(unreadable\) → ;2024\.01\.02 00:00:00\.000/);
+    assert.match(
+      r.stdout,
+      /\(unreadable\) → 2024-01-02T00:00:00\.000Z \(2024-01-02T00:00:00\.000\+00:00 Europe\/Dublin\)/,
+    );
     assert.equal(await fs.readFile(`${ws.cursorFile}.bak`, 'utf8'), 'garbage');
   });
 

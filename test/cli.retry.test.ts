@@ -37,7 +37,7 @@ async function list(ws: Workspace): Promise<ListDoc> {
 describe('retry commands', () => {
   it('list on an empty buffer', async (t) => {
     const ws = await setup(t);
-    assert.deepEqual(await list(ws), { size: 0, entries: [] });
+    assert.deepEqual(await list(ws), { ok: true, size: 0, entries: [] });
     const human = await cli(ws, 'retry', 'list');
     assert.match(human.stdout, /empty/);
   });
@@ -64,7 +64,7 @@ describe('retry commands', () => {
     assert.match(r.stdout, /removed/);
     r = await cli(ws, 'retry', 'remove', `${C1}.xml`, '--json');
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { removed: [`${C1}.xml`] });
+    assert.deepEqual(JSON.parse(r.stdout), { ok: true, removed: [`${C1}.xml`] });
     assert.equal((await list(ws)).size, 0);
   });
 
@@ -135,7 +135,7 @@ describe('retry commands', () => {
     }
   });
 
-  it('remove --all empties the buffer; a name matching nothing removes nothing', async (t) => {
+  it('remove --all --yes empties the buffer; a name matching nothing removes nothing', async (t) => {
     const ws = await setup(t);
     await cli(ws, 'retry', 'add', '--conversation', C1);
     await cli(ws, 'retry', 'add', '--conversation', C2);
@@ -143,7 +143,7 @@ describe('retry commands', () => {
     const miss = await cli(ws, 'retry', 'remove', C1, '33333333-3333-4333-8333-333333333333');
     assert.equal(miss.code, 2);
     assert.deepEqual(await snapshotTree(ws.dir), before);
-    const r = await cli(ws, 'retry', 'remove', '--all');
+    const r = await cli(ws, 'retry', 'remove', '--all', '--yes');
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await list(ws)).size, 0);
   });
@@ -164,7 +164,7 @@ describe('retry commands', () => {
     await holdLock(ws);
     const before = await snapshotTree(ws.dir);
     assert.equal((await cli(ws, 'retry', 'add', '--conversation', C1)).code, 3);
-    assert.equal((await cli(ws, 'retry', 'remove', '--all')).code, 3);
+    assert.equal((await cli(ws, 'retry', 'remove', '--all', '--yes')).code, 3);
     assert.deepEqual(await snapshotTree(ws.dir), before);
     assert.equal((await cli(ws, 'retry', 'list')).code, 0, 'list takes no lock');
   });

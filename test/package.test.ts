@@ -1,12 +1,13 @@
 /**
  * The package as users get it: `npm pack` the project, install the tarball into an empty project,
  * and run the installed `genesys-ingest` bin. A file missing from package.json `files`, a broken
- * `bin`, or a runtime import of a development dependency fails here. Needs the build (npm test
- * builds first); dependencies come from the npm cache (--prefer-offline).
+ * `bin`, a package packed without its build (no prepack), or a runtime import of a development
+ * dependency fails here. The pack starts from a copy of the project's files as a fresh clone has
+ * them (no dist/); dependencies come from the npm cache (--prefer-offline).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { constants, existsSync, promises as fs, readFileSync } from 'node:fs';
+import { constants, existsSync, lstatSync, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
@@ -109,14 +110,34 @@ describe('the npm package', { timeout: 240_000 }, () => {
   let tarball: string;
 
   before(async () => {
-    assert.ok(
-      existsSync(path.join(ROOT, 'dist', 'cli', 'main.js')),
-      'the CLI is built (npm run build; npm test does it first)',
-    );
     work = await tempDir('gi-package-');
-    const packed = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT);
+    // A fresh clone has no dist/: the package is made from the project's files alone (tracked, or
+    // new and not ignored), so `npm pack` must build it itself (prepack).
+    const clone = path.join(work, 'clone');
+    const listed = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      cwd: ROOT,
+      env: baseEnv(),
+      timeoutMs: 30_000,
+    });
+    assert.equal(listed.code, 0, `git ls-files\n${listed.stderr}`);
+    const files = listed.stdout
+      .split('\0')
+      .filter((f) => f !== '' && existsSync(path.join(ROOT, f)) && lstatSync(path.join(ROOT, f)).isFile());
+    assert.ok(
+      files.includes('package.json') && !files.some((f) => f.startsWith('dist/')),
+      'a clean file list',
+    );
+    for (const file of files) {
+      await fs.mkdir(path.dirname(path.join(clone, file)), { recursive: true });
+      await fs.copyFile(path.join(ROOT, file), path.join(clone, file));
+    }
+    // The build tools come from the project's install (a clone runs `npm ci` first).
+    await fs.symlink(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'), 'junction');
+    assert.equal(existsSync(path.join(clone, 'dist')), false, 'the clone starts without a build');
+    const packed = await npm(['pack', '--json', '--pack-destination', work], clone, 180_000);
     assert.equal(packed.code, 0, `npm pack\n${packed.stdout}\n${packed.stderr}`);
-    const info = JSON.parse(packed.stdout) as { filename: string }[];
+    // npm prints the prepack script's output before the JSON document.
+    const info = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string }[];
     assert.equal(info.length, 1);
     tarball = path.join(work, path.basename(info[0]!.filename));
     assert.ok(existsSync(tarball), `${tarball} was written`);

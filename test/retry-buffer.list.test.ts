@@ -205,7 +205,8 @@ describe('retry buffer listing and selection', () => {
     await put({ conversationId: randomUUID() });
     await put({ conversationId: randomUUID(), recordingId: randomUUID() });
     assert.equal((await removeRetryEntries(paths, 'all')).length, 2);
-    assert.deepEqual(await fs.readdir(paths.retryDir), []);
+    assert.deepEqual(await fs.readdir(paths.retryDir), ['removed'], 'removed entries are kept in removed/');
+    assert.equal((await fs.readdir(paths.removedDir)).length, 7);
     assert.deepEqual(await removeRetryEntries(paths, 'all'), []);
   });
 });

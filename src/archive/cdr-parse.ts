@@ -181,7 +181,8 @@ export function readCdrTree(tree: Record<string, unknown>): ParsedCdr {
   if (Array.isArray(rootNode)) invalid('more than one root element');
   const root = readElement(rootNode, 'cdr', { attrs: ['version'], children: ROOT_CHILDREN });
   const version = root.attrs.get('version');
-  if (version !== '1') invalid(`unsupported CDR version ${show(version ?? '(none)')}`);
+  if (version === undefined) invalid('the <cdr> element has no version: write it as <cdr version="1">');
+  if (version !== '1') invalid(`unsupported CDR version ${show(version)} (this version reads version="1")`);
 
   const cdr: Partial<ArchivedCdr> & { retry?: RetryInfo } = {};
   const child = root.children;

@@ -7,6 +7,7 @@ import { asStorageError, ExitCode, IngestError } from '../errors.js';
 import { makeCursorCommand } from './commands/cursor.js';
 import { makeRetryCommand } from './commands/retry.js';
 import { makeCatchupCommand, makeRunCommand } from './commands/run.js';
+import { makeStatusCommand } from './commands/status.js';
 import { makeVerifyCommand } from './commands/verify.js';
 import { makeContext, type CommandContext, type GlobalOptions } from './context.js';
 import { Output } from './output.js';
@@ -63,6 +64,7 @@ export function buildProgram(run: Runner): Command {
   program.addCommand(makeCatchupCommand(run));
   program.addCommand(makeCursorCommand(run));
   program.addCommand(makeRetryCommand(run));
+  program.addCommand(makeStatusCommand(run));
   program.addCommand(makeVerifyCommand(run));
   for (const command of program.commands) propagateSettings(command);
   return program;

@@ -6,13 +6,7 @@ import type { Config } from '../config/types.js';
 import { parseIsoInZone } from '../config/fields.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../state/atomic.js';
-import {
-  formatCursorLine,
-  parseCursorTimestamp,
-  readCursor,
-  writeCursor,
-  type CursorState,
-} from '../state/cursor-file.js';
+import { parseCursorTimestamp, readCursor, writeCursor, type CursorState } from '../state/cursor-file.js';
 import type { StatePaths } from '../state/paths.js';
 import type { Position } from '../state/position.js';
 import { isGenesysId } from '../util/ids.js';
@@ -43,6 +37,11 @@ function positionOf(state: CursorState): Position {
   return state.kind === 'file' ? state.parsed.position : state.position;
 }
 
+/** One position for a person: ISO in UTC, the local time in `timezone`, and the id when there is one. */
+function shortView(v: CursorView): string {
+  return `${v.timestamp} (${v.local} ${v.timezone})${v.conversationId === '' ? '' : ` ${v.conversationId}`}`;
+}
+
 function describe(v: CursorView): string[] {
   return [
     `file          ${v.file}`,
@@ -63,7 +62,7 @@ export async function cursorGet(ctx: CommandContext): Promise<number> {
     );
   }
   const v = view(positionOf(state), config, paths, now);
-  ctx.output.document(v);
+  ctx.output.document({ ok: true, ...v });
   ctx.output.result(describe(v).join('\n'));
   if (state.kind === 'initial')
     ctx.output.info('(no cursor file yet: the first run starts at recordingStartTimestamp)');
@@ -125,14 +124,14 @@ export async function cursorSet(
 
     const previousView = previous === undefined ? null : view(previous, config, paths, now);
     const currentView = view(next, config, paths, now);
-    ctx.output.document({ previous: previousView, current: currentView });
+    ctx.output.document({ ok: true, previous: previousView, current: currentView });
     const oldLine =
-      previous !== undefined
-        ? formatCursorLine(previous)
+      previousView !== null
+        ? shortView(previousView)
         : previousBytes !== undefined
           ? '(unreadable)'
           : '(none)';
-    ctx.output.result(`${oldLine} → ${formatCursorLine(next)}`);
+    ctx.output.result(`${oldLine} → ${shortView(currentView)}`);
     if (startMs < config.recordingStartTimestamp) {
       ctx.output.warn(
         `the new cursor is earlier than recordingStartTimestamp (${isoUtc(config.recordingStartTimestamp)})`,

@@ -3,6 +3,7 @@ import type { CommandContext } from '../cli/context.js';
 import { loadForCommand, withLock } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { ExitCode, UsageError } from '../errors.js';
+import { Ledger } from '../state/ledger.js';
 import {
   addRetryFiles,
   addRetryForConversation,
@@ -31,7 +32,7 @@ export async function retryList(ctx: CommandContext): Promise<number> {
   const listing = await listRetryEntries(paths);
   // The order the next runs will take them in: least recently attempted first.
   const ordered = selectRetryBatch(listing.entries, listing.entries.length);
-  ctx.output.document({ size: ordered.length, entries: ordered.map(entryView) });
+  ctx.output.document({ ok: true, size: ordered.length, entries: ordered.map(entryView) });
   const stats = await retryBufferStats(paths, listing);
   if (ordered.length === 0) {
     ctx.output.result(`the retry buffer is empty (${paths.retryDir})`);
@@ -87,13 +88,26 @@ export async function retryAdd(
       conversation !== undefined
         ? [await addRetryForConversation(paths, conversation, recording)]
         : await addRetryFiles(paths, files);
-    ctx.output.document({ added });
+    ctx.output.document({ ok: true, added });
     for (const name of added) ctx.output.result(`added ${name}`);
     return ExitCode.ok;
   });
 }
 
-export async function retryRemove(ctx: CommandContext, names: string[], all: boolean): Promise<number> {
+export interface RemoveOptions {
+  all: boolean;
+  /** `--yes`: no question asked (needed for `--all` when there is no terminal to ask on). */
+  yes: boolean;
+  /** Asks the operator; resolves true for yes. Only called on a terminal. */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+export async function retryRemove(
+  ctx: CommandContext,
+  names: string[],
+  options: RemoveOptions,
+): Promise<number> {
+  const { all } = options;
   if (all && names.length > 0)
     throw new UsageError('retry.usage', 'give either names or --all, not both; nothing was changed');
   if (!all && names.length === 0)
@@ -101,11 +115,44 @@ export async function retryRemove(ctx: CommandContext, names: string[], all: boo
       'retry.usage',
       'give entry file names or conversation ids, or --all; nothing was changed',
     );
+  if (all && !options.yes && options.confirm === undefined)
+    throw new UsageError(
+      'retry.confirm',
+      'retry remove --all needs --yes when there is no terminal to confirm on; nothing was changed',
+    );
   return withLock(ctx, 'retry remove', async ({ paths }, lock) => {
+    if (all && !options.yes) {
+      const { size } = await retryBufferStats(paths);
+      if (size === 0) {
+        ctx.output.document({ ok: true, removed: [] });
+        ctx.output.result('the retry buffer was already empty');
+        return ExitCode.ok;
+      }
+      const yes = await options.confirm!(
+        `Move all ${size} entr${size === 1 ? 'y' : 'ies'} of the retry buffer to removed/ (they will not be retried)? [y/N] `,
+      );
+      if (!yes) throw new UsageError('retry.notConfirmed', 'not confirmed; nothing was changed');
+    }
     await lock.assertHeld();
-    const removed = await removeRetryEntries(paths, all ? 'all' : names);
-    ctx.output.document({ removed });
-    for (const name of removed) ctx.output.result(`removed ${name}`);
+    // Opened at the first removal: a name that matches nothing changes nothing, not even the ledger.
+    let ledger: Ledger | undefined;
+    // Each removal leaves a trace: a ledger line first, then the file moves to removed/.
+    const removed = await removeRetryEntries(paths, all ? 'all' : names, async (entry) => {
+      await lock.assertHeld();
+      ledger ??= await Ledger.open(paths.ledgerDir);
+      await ledger.append([
+        {
+          type: 'conversation',
+          conversationId: entry.conversationId,
+          conversationStart: entry.conversationStart ?? '',
+          status: 'removed',
+          recordingIds: entry.recordingId === undefined ? [] : [entry.recordingId],
+        },
+      ]);
+    });
+    ctx.output.document({ ok: true, removed });
+    for (const name of removed)
+      ctx.output.result(`removed ${name} (kept in removed/; 'retry add' brings it back)`);
     if (removed.length === 0) ctx.output.result('the retry buffer was already empty');
     return ExitCode.ok;
   });

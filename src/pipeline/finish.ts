@@ -72,6 +72,7 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<numb
   // belongs to the run that holds it. Its own report file is still finished.
   if (!ctx.dryRun && !(info.failure instanceof LockedError))
     await writeStatus(paths.statusFile, {
+      command: ctx.command,
       cursor: {
         conversationId: position.conversationId,
         timestamp: new Date(position.startMs).toISOString(),

@@ -226,6 +226,8 @@ export class ReportWriter {
 }
 
 export interface StatusDocument {
+  /** The command that wrote it (`run` or `catchup`), for `status`. */
+  command: string;
   cursor: { conversationId: string; timestamp: string };
   lagMinutes: number;
   pending: number;

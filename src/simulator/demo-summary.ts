@@ -36,13 +36,24 @@ export async function archiveCensus(archiveDir: string): Promise<ArchiveCensus> 
   };
 }
 
+/**
+ * How the reader can invoke the tool from `cwd` (the package is not installed globally): in the
+ * package's own folder `npx genesys-ingest` finds the project's bin; elsewhere, node and the bin's path.
+ */
+export function toolCommand(cwd: string, packageRoot: string, bin: string): string {
+  if (path.resolve(cwd) === path.resolve(packageRoot)) return 'npx genesys-ingest';
+  const relative = path.relative(cwd, bin);
+  const shown = relative.startsWith('..') || path.isAbsolute(relative) ? bin : relative;
+  return `node ${shown.includes(' ') ? JSON.stringify(shown) : shown}`;
+}
+
 /** Paths the summary names, relative to the folder the demo was started in. */
 export interface SummaryInput {
   /** e.g. `demo` */
   demoDir: string;
   /** e.g. `demo/genesys-ingest.json` */
   configArg: string;
-  /** How to invoke the tool from the reader's folder, e.g. `node bin/genesys-ingest.js`. */
+  /** How to invoke the tool from the reader's folder (`toolCommand`). */
   command: string;
   /** `<policyId>_<importSourceId>` */
   key: string;

@@ -6,9 +6,8 @@
  * "in Genesys", a scheduled `run` that heals the retry buffer, then `retry list` and `cursor get` —
  * and ends with a tour of what was written. SPEC §6.
  */
-import path from 'node:path';
 import { changeGenesys, demoOrg, describeOrg } from './demo-scenario.js';
-import { printSummary } from './demo-summary.js';
+import { printSummary, toolCommand } from './demo-summary.js';
 import {
   BIN,
   checkBuilt,
@@ -37,13 +36,6 @@ const color = process.stdout.isTTY === true && (process.env.NO_COLOR ?? '') === 
 const paint = (text: string, code: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
 const heading = (title: string): string => `\n${paint(`== ${title}`, '1;36')}`;
 const say = (text = ''): void => void process.stdout.write(`${text}\n`);
-
-/** How the reader can invoke the tool from their folder (the package is not installed globally). */
-function toolCommand(): string {
-  const relative = path.relative(process.cwd(), BIN);
-  const shown = relative.startsWith('..') || path.isAbsolute(relative) ? BIN : relative;
-  return `node ${shown.includes(' ') ? JSON.stringify(shown) : shown}`;
-}
 
 /**
  * Runs one step of the tool. 0 and 1 are both normal in the demo (1: alerts were raised, which the
@@ -137,7 +129,15 @@ async function demo(sim: Simulator, nowMs: number, outcome: 'created' | 'replace
   await step(['retry', 'list', '--config', CONFIG_ARG]);
   await step(['cursor', 'get', '--config', CONFIG_ARG]);
 
-  await printSummary({ demoDir: DEMO_DIR, configArg: CONFIG_ARG, command: toolCommand(), key: KEY }, heading);
+  await printSummary(
+    {
+      demoDir: DEMO_DIR,
+      configArg: CONFIG_ARG,
+      command: toolCommand(process.cwd(), PACKAGE_ROOT, BIN),
+      key: KEY,
+    },
+    heading,
+  );
 }
 
 async function main(): Promise<number> {

@@ -15,10 +15,10 @@ export const GENESIS_PREV = '0'.repeat(64);
 /** Longest line read whole; anything longer is not a line this tool wrote. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 const fileNamePattern = /^\d{4}-\d{2}\.jsonl$/;
-const statuses = new Set(['archived', 'notRecorded', 'gone', 'retry']);
+const statuses = new Set(['archived', 'notRecorded', 'gone', 'retry', 'removed']);
 
 /** How a settled conversation ended. */
-export type LedgerConversationStatus = 'archived' | 'notRecorded' | 'gone' | 'retry';
+export type LedgerConversationStatus = 'archived' | 'notRecorded' | 'gone' | 'retry' | 'removed';
 
 /** One archived recording. `file` is the media path relative to the archive root. */
 export interface LedgerRecordingLine {
@@ -103,7 +103,13 @@ export function normalise(value: unknown): Unchained {
   const need = <T = string>(key: string, ok: (v: unknown) => boolean, what: string): T =>
     ok(o[key]) ? (o[key] as T) : bad(`${key} is not ${what}`);
   const conversationId = need('conversationId', isGenesysId, 'a Genesys id');
-  const conversationStart = need('conversationStart', isUtcIso, 'a UTC timestamp');
+  // An operator may remove an entry whose start was never known (`retry add --conversation`).
+  const startUnknownAllowed = o.type === 'conversation' && o.status === 'removed';
+  const conversationStart = need(
+    'conversationStart',
+    (v) => isUtcIso(v) || (startUnknownAllowed && v === ''),
+    'a UTC timestamp',
+  );
   const at = need('at', isUtcIso, 'a UTC timestamp');
   if (o.type === 'recording') {
     const recordingId = need('recordingId', isGenesysId, 'a Genesys id');

@@ -11,6 +11,8 @@ export interface StatePaths {
   readonly retryDir: string;
   readonly rejectedDir: string;
   readonly deadDir: string;
+  /** Entries an operator removed (`retry remove`): kept, never deleted. */
+  readonly removedDir: string;
   readonly ledgerDir: string;
   readonly reportsDir: string;
   readonly statusFile: string;
@@ -43,6 +45,7 @@ export function statePaths(stateDir: string, policyId: string, importSourceId: s
     retryDir,
     rejectedDir: path.join(retryDir, 'rejected'),
     deadDir: path.join(retryDir, 'dead'),
+    removedDir: path.join(retryDir, 'removed'),
     ledgerDir: path.join(stateDir, 'ledger', key),
     reportsDir,
     statusFile: path.join(reportsDir, 'status.json'),

@@ -48,12 +48,13 @@ function identity(cdr: RetryCdr): RetryCdr {
   return entry;
 }
 
-/** Writes a fresh entry (no failure yet) and brings a same-named dead entry back. */
+/** Writes a fresh entry (no failure yet) and brings a same-named dead or removed entry back. */
 async function writeFreshEntry(paths: RetryPaths, entry: RetryCdr): Promise<string> {
   const name = retryEntryName(entry.conversationId, entry.recordingId);
   await writeFileAtomic(path.join(paths.retryDir, name), buildRetryCdrXml(entry));
   // Only after the new entry is durable, so a crash in between leaves the entry in both places.
   if (await unlinkIfExists(path.join(paths.deadDir, name))) await fsyncDir(paths.deadDir);
+  if (await unlinkIfExists(path.join(paths.removedDir, name))) await fsyncDir(paths.removedDir);
   return name;
 }
 
@@ -62,7 +63,7 @@ async function writeFreshEntry(paths: RetryPaths, entry: RetryCdr): Promise<stri
  * files before anything is written; otherwise UsageError `retry.invalidFile` naming each bad file
  * and why). Each is then written into the buffer as a fresh retry entry (attempts 0) built from its
  * ids and conversationStart only. The given files are never moved or changed; a same-named entry
- * in `dead/` is brought back. Returns the entry names written, in the order given (each once).
+ * in `dead/` or `removed/` is brought back. Returns the entry names written, in the order given (each once).
  */
 export async function addRetryFiles(paths: RetryPaths, sourceFiles: readonly string[]): Promise<string[]> {
   const entries: RetryCdr[] = [];

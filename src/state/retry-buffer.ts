@@ -11,6 +11,7 @@ import { isGenesysId } from '../util/ids.js';
 import { fsyncDir } from './atomic.js';
 import {
   entryNamePattern,
+  exists,
   moveInto,
   retryEntryName,
   scanFolder,
@@ -204,15 +205,27 @@ export async function moveExpiredToDead(
   return moved;
 }
 
+/** An entry `retry remove` is about to move to `removed/`: its ids come from its name. */
+export interface RemovedEntry {
+  file: string;
+  conversationId: string;
+  recordingId: string | undefined;
+  /** From the file when it can be read, else undefined. */
+  conversationStart: string | undefined;
+}
+
 /**
- * Removes entries named by file name (with or without `.xml`) or by conversation id (every entry
- * of that conversation), or every entry with 'all'. A name that matches nothing is a UsageError
- * (`retry.notFound`) raised before anything is removed. The caller checks the lock first.
- * Returns the removed file names.
+ * Removes entries named by file name (with or without `.xml`), by a path to the entry, or by
+ * conversation id (every entry of that conversation), or every entry with 'all'. A removed entry is
+ * never thrown away: `beforeMove` is called (the ledger's trace), then the file moves, under the same
+ * name, to `removed/` (where `retry add` can bring it back). A name that matches nothing is a
+ * UsageError (`retry.notFound`) raised before anything is removed. The caller checks the lock
+ * first. Returns the removed file names.
  */
 export async function removeRetryEntries(
   paths: RetryPaths,
   targets: readonly string[] | 'all',
+  beforeMove: (entry: RemovedEntry) => Promise<void> = () => Promise.resolve(),
 ): Promise<string[]> {
   const names: string[] = [];
   for await (const item of scanFolder(paths.retryDir)) if (item.stat.isFile()) names.push(item.name);
@@ -221,7 +234,8 @@ export async function removeRetryEntries(
     for (const name of names) if (entryNamePattern.test(name)) chosen.add(name);
   } else {
     const unmatched: string[] = [];
-    for (const target of targets) {
+    for (const given of targets) {
+      const target = entryNameOf(paths, given);
       const id = isGenesysId(target) ? target.toLowerCase() : undefined;
       const hits = names.filter(
         (name) =>
@@ -242,10 +256,30 @@ export async function removeRetryEntries(
   }
   const removed: string[] = [];
   for (const name of [...chosen].sort()) {
-    if (await unlinkIfExists(path.join(paths.retryDir, name))) removed.push(name);
+    const from = path.join(paths.retryDir, name);
+    const ids = entryNamePattern.exec(name) === null ? undefined : name.slice(0, -'.xml'.length).split('_');
+    if (ids === undefined) continue;
+    const start = await readCdrFile(from).then(
+      (parsed) => (parsed.kind === 'retry' ? parsed.entry.conversationStart : parsed.cdr.conversationStart),
+      () => undefined,
+    );
+    if (!(await exists(from))) continue;
+    await beforeMove({ file: name, conversationId: ids[0]!, recordingId: ids[1], conversationStart: start });
+    // Replaces an older copy of the same entry removed before: this one carries the latest attempts.
+    await moveInto(from, paths.removedDir, false);
+    removed.push(name);
   }
-  if (removed.length > 0) await fsyncDir(paths.retryDir);
   return removed;
+}
+
+/**
+ * A target given as a path to an entry (`state/retryBuffer/<p_s>/<name>.xml`) becomes its name when
+ * it lies in this buffer; anything else is returned as given (and then matches nothing).
+ */
+function entryNameOf(paths: Pick<RetryPaths, 'retryDir'>, target: string): string {
+  if (!target.includes('/') && !target.includes(path.sep)) return target;
+  const resolved = path.resolve(target);
+  return path.dirname(resolved) === path.resolve(paths.retryDir) ? path.basename(resolved) : target;
 }
 
 /**

@@ -11,7 +11,7 @@ import { ensureDir, fsyncDir, isPartialName, renameWithRetry } from './atomic.js
 import type { StatePaths } from './paths.js';
 
 /** The folders of the retry buffer (a StatePaths has them all). */
-export type RetryPaths = Pick<StatePaths, 'retryDir' | 'rejectedDir' | 'deadDir'>;
+export type RetryPaths = Pick<StatePaths, 'retryDir' | 'rejectedDir' | 'deadDir' | 'removedDir'>;
 
 /** A name the tool itself gives entries: `<conversationId>.xml` or `<conversationId>_<recordingId>.xml`. */
 export const entryNamePattern =

@@ -140,16 +140,51 @@ async function cursorCheck(config: Config, paths: StatePaths, nowMs: number): Pr
 
 function configWarnings(config: Config): Check[] {
   const lossy = ['MP3', 'OGG_VORBIS', 'OGG_OPUS', 'WEBM', 'WAV_ULAW'];
+  const checks: Check[] = [];
   if (config.deleteAfterIngest && lossy.includes(config.codec)) {
-    return [
+    checks.push(
       warning(
         'codec',
         `deleteAfterIngest is on with the lossy codec ${config.codec}: once deleted in Genesys, only the transcoded copy remains`,
         'use WAV or ORIGINAL when Genesys copies are deleted',
       ),
-    ];
+    );
   }
-  return [];
+  const placeholders = placeholderKeys(config);
+  if (placeholders.length > 0)
+    checks.push(
+      warning(
+        'placeholders',
+        `still the examples' placeholder: ${placeholders.join(', ')}`,
+        'put your own values there (see examples/README.md)',
+      ),
+    );
+  return checks;
+}
+
+/**
+ * Keys still holding a value copied from examples/: `your-…` names and hosts under the reserved
+ * `example` domains (RFC 2606), which can never be a real client, proxy or healthcheck.
+ */
+export function placeholderKeys(config: Config): string[] {
+  const looksPlaceholder = (value: string | undefined): boolean =>
+    value !== undefined &&
+    (/(^|[/.:-])your-/i.test(value) || /(^|\.)example(\.(com|net|org))?(:\d+)?(\/|$)/i.test(hostOf(value)));
+  const found: string[] = [];
+  if (looksPlaceholder(config.clientId)) found.push(`clientId "${config.clientId}"`);
+  if (looksPlaceholder(config.proxy?.host)) found.push(`proxy.host "${config.proxy?.host ?? ''}"`);
+  if (config.healthcheckUrl !== undefined && looksPlaceholder(config.healthcheckUrl))
+    found.push('healthcheckUrl');
+  return found;
+}
+
+/** The host of a URL, or the text itself when it is not one (a bare host name). */
+function hostOf(value: string): string {
+  try {
+    return new URL(value).host;
+  } catch {
+    return value;
+  }
 }
 
 /** The client certificate, key, thumbprint and trust list can all be checked without the network. */

@@ -9,6 +9,8 @@ export interface RunReport {
   command: string;
   exitCode: number;
   dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
   counts: Counts;
   items: {
     conversationId: string;

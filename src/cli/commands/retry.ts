@@ -27,14 +27,33 @@ export function makeRetryCommand(run: Runner): Command {
     });
   retry
     .command('remove')
-    .description('remove entries by file name or conversation id, or all of them')
-    .argument('[names...]', 'entry file names or conversation ids')
-    .option('--all', 'remove every entry')
+    .description(
+      'remove entries by file name, path or conversation id, or all of them; they move to removed/ and the ledger records it',
+    )
+    .argument('[names...]', 'entry file names, paths to entries, or conversation ids')
+    .option('--all', 'remove every entry (asks first on a terminal; elsewhere needs --yes)')
+    .option('-y, --yes', 'do not ask for confirmation')
     .action(async (names: string[], _opts: unknown, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOptions & { all?: boolean }>();
+      const opts = cmd.optsWithGlobals<GlobalOptions & { all?: boolean; yes?: boolean }>();
+      const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true && opts.json !== true;
       await run(opts, async (ctx) =>
-        (await import('../../operator/retry.js')).retryRemove(ctx, names, opts.all === true),
+        (await import('../../operator/retry.js')).retryRemove(ctx, names, {
+          all: opts.all === true,
+          yes: opts.yes === true,
+          ...(interactive ? { confirm: askOnTerminal } : {}),
+        }),
       );
     });
   return retry;
+}
+
+/** One question on the terminal (stderr), one line of answer from stdin: `y` or `yes` is yes. */
+async function askOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
 }
