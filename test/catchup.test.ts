@@ -109,7 +109,11 @@ describe('catchup', () => {
     const first = spawnCli(['catchup', '--json', '--config', setup.ws.configPath], {
       env: baseEnv(TEST_ENV),
     });
-    await sleep(2500);
+    // Interrupt once the back-fill is under way: its first recording is in the archive.
+    while ((await wavCount(setup.ws.archiveDir)) === 0) {
+      assert.equal(first.child.exitCode, null, 'catchup still running when its first recording lands');
+      await sleep(20);
+    }
     first.child.kill('SIGINT');
     const stopped = await first.done;
     assert.equal(stopped.code, 130, stopped.stderr);

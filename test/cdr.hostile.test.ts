@@ -79,9 +79,8 @@ describe('parseCdrXml refuses hostile and broken documents', () => {
       ']>',
       `<cdr version="1"><conversationId>${conversationId}</conversationId><ani>&lol9;</ani></cdr>`,
     ].join('\n');
-    const started = Date.now();
+    // Refused on the declaration itself, before any parser could expand an entity.
     rejects(lol, /DOCTYPE or ENTITY/);
-    assert.ok(Date.now() - started < 500, 'refused without expanding anything');
     rejects(
       variant(
         '<?xml version="1.0" encoding="UTF-8"?>',

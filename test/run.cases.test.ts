@@ -206,10 +206,11 @@ describe('run: settle rules against the simulator', () => {
     assert.equal(setup.sim.counts().media, 0, 'nothing downloaded');
     assert.deepEqual(await archiveFiles(setup.ws.archiveDir), []);
     await assert.rejects(readCursorLine(setup.ws), { code: 'ENOENT' }, 'no cursor written');
+    // Recordings are listed without media URLs (formatId=NONE), so nothing is transcoded for a dry run.
+    assert.ok(setup.sim.log.some((e) => e.method === 'GET' && e.path.includes('/recordings')));
     assert.ok(
       setup.sim.log.every(
-        (e) =>
-          !e.path.includes('/recordings') || e.path.includes('formatId=NONE') || e.method !== 'GET' || true,
+        (e) => !e.path.includes('/recordings') || e.path.includes('formatId=NONE') || e.method !== 'GET',
       ),
     );
   });

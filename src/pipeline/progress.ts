@@ -2,7 +2,13 @@
  * Progress on a terminal (SPEC §1 catchup): recordings done, rate, bytes, the cursor's date and an
  * ETA from how fast the cursor moves. Silent on a non-TTY (cron), with --json and with --quiet;
  * ora is only loaded when it will be shown.
+ *
+ * A terminal that reports 0 (or no) columns or rows — a pseudo-terminal without a size, from
+ * `script`, some CI runners, `docker run -t` before a resize — gets a plain status line instead:
+ * ora divides by the column count, and with 0 it loops forever writing escape codes, deaf to signals
+ * (SPEC §5). A resize to 0 while the spinner runs switches to the plain line before the next frame.
  */
+import type { Ora } from 'ora';
 import type { Position } from '../state/position.js';
 import type { RunContext } from './context.js';
 
@@ -18,14 +24,40 @@ function duration(ms: number): string {
   return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
+/** Whether the stream reports a real size; ora must not be given a terminal 0 columns wide. */
+export function hasUsableSize(stream: { columns?: number; rows?: number }): boolean {
+  const usable = (n: number | undefined): boolean => typeof n === 'number' && Number.isInteger(n) && n > 0;
+  return usable(stream.columns) && usable(stream.rows);
+}
+
 export async function startProgress(
   ctx: RunContext,
   cursor: () => Position,
   windowEnd: () => number,
 ): Promise<ProgressHandle> {
   if (!ctx.output.interactive || ctx.output.quiet) return { stop: () => undefined };
-  const { default: ora } = await import('ora');
-  const spinner = ora({ stream: process.stderr, discardStdin: false }).start(`${ctx.command}: starting`);
+  const stream = process.stderr;
+  const plain = (text: string): void => ctx.output.progress(text);
+  let spinner: Ora | undefined;
+  const onResize = (): void => {
+    if (spinner === undefined || hasUsableSize(stream)) return;
+    // Synchronous with the size change: the spinner never renders a frame at 0 columns.
+    spinner.stop();
+    plain(spinner.text);
+    spinner = undefined;
+  };
+  if (hasUsableSize(stream)) {
+    const { default: ora } = await import('ora');
+    spinner = ora({ stream, discardStdin: false, text: `${ctx.command}: starting` });
+    stream.on('resize', onResize);
+    spinner.start();
+  } else {
+    plain(`${ctx.command}: starting`);
+  }
+  const show = (text: string): void => {
+    if (spinner === undefined) plain(text);
+    else spinner.text = text;
+  };
   const started = Date.now();
   const from = cursor().startMs;
   const timer = setInterval(() => {
@@ -39,16 +71,22 @@ export async function startProgress(
     // A dry run downloads nothing: it shows what it has found so far instead.
     if (ctx.dryRun) {
       const p = ctx.plan.counts;
-      spinner.text = `${ctx.command} --dry-run: ${c.discovered} conversations listed; would ingest ${p.ingest}, retry ${p.retry}, delete ${p.delete}; at ${at} UTC`;
+      show(
+        `${ctx.command} --dry-run: ${c.discovered} conversations listed; would ingest ${p.ingest}, retry ${p.retry}, delete ${p.delete}; at ${at} UTC`,
+      );
       return;
     }
-    spinner.text = `${ctx.command}: ${done} recordings (${(done / Math.max(1, elapsed)).toFixed(1)}/s), ${(ctx.client.bytesDownloaded / 1048576).toFixed(1)} MB, cursor ${new Date(position).toISOString().slice(0, 16).replace('T', ' ')} UTC, ETA ${duration(eta)}`;
+    show(
+      `${ctx.command}: ${done} recordings (${(done / Math.max(1, elapsed)).toFixed(1)}/s), ${(ctx.client.bytesDownloaded / 1048576).toFixed(1)} MB, cursor ${at} UTC, ETA ${duration(eta)}`,
+    );
   }, 1000);
   timer.unref();
   return {
     stop() {
       clearInterval(timer);
-      spinner.stop();
+      stream.off('resize', onResize);
+      if (spinner === undefined) plain('');
+      else spinner.stop();
     },
   };
 }
