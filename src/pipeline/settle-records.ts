@@ -23,6 +23,8 @@ export interface Origin {
 export interface Tally {
   archived: string[];
   retry: boolean;
+  /** A recording was refused (SPEC §4.3): the conversation's ledger line says `refused`. */
+  refused?: boolean;
 }
 
 export function item(
@@ -178,9 +180,11 @@ export async function closeConversation(
 ): Promise<void> {
   const status: LedgerConversationStatus = tally.retry
     ? 'retry'
-    : tally.archived.length > 0
-      ? 'archived'
-      : 'gone';
+    : tally.refused === true
+      ? 'refused'
+      : tally.archived.length > 0
+        ? 'archived'
+        : 'gone';
   await recordSettled(ctx, facts, status, tally.archived);
   if (!tally.retry) await dropEntry(ctx, origin);
 }
