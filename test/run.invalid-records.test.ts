@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { addConversation, generateOrg, type SimConversation } from '../src/simulator/index.js';
@@ -169,5 +171,35 @@ describe('run: malformed data from Genesys is refused per record, never exit 2',
     assert.doesNotMatch(xml, /<divisionId\s*\/>|<divisionId><\/divisionId>/);
     assert.ok(cursorTime(await readCursorLine(s.setup.ws)) > s.after.startMs);
     await assertQuietRerun(s.setup);
+  });
+});
+
+describe('run: media URLs', () => {
+  it('a media URL that is not https is never fetched: the recording fails with mediaRefused', async (t) => {
+    const requests: string[] = [];
+    const plain = http.createServer((req, res) => {
+      requests.push(req.url ?? '');
+      res.writeHead(200, { 'Content-Type': 'audio/wav', 'Content-Length': 4 }).end('RIFF');
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    t.after(() => plain.close());
+    const port = (plain.address() as AddressInfo).port;
+    const s = await scenario(t, (org, startMs) => {
+      const conv = addConversation(org, { startMs, durationMs: 5 * MIN });
+      conv.recordings[0]!.jsonOverrides = {
+        mediaUris: { S: { mediaUri: `http://127.0.0.1:${port}/media/x.wav?X-Amz-Signature=abc` } },
+      };
+      return conv;
+    });
+    const { result, report } = await ingest(s.setup.ws);
+    assert.equal(result.code, 1, result.stderr);
+    const failed = report.items.filter((i) => i.status === 'failed');
+    assert.deepEqual(
+      failed.map((i) => [i.conversationId, i.recordingId]),
+      [[s.bad.id, s.bad.recordings[0]!.id]],
+    );
+    assert.match(failed[0]!.reason, /^mediaRefused\b/);
+    assert.deepEqual(requests, [], 'nothing was requested over plain http');
+    assert.equal(report.counts.ingested, 2);
   });
 });
