@@ -81,7 +81,8 @@ export async function settleConversation(
     if (ctx.config.codec === 'ORIGINAL') return await ingestOriginal(ctx, facts, origin);
     await ingestTranscoded(ctx, facts, origin);
   } catch (error) {
-    if (!isItemFailure(error)) throw error;
+    // Once the run is stopping, a failure is the run's (an aborted download), never parked as the item's.
+    if (!isItemFailure(error) || ctx.signal.aborted) throw error;
     await parkConversation(ctx, facts, origin, undefined, reasonOf(error));
   }
   return true;
@@ -240,7 +241,8 @@ async function settleRecording(
       });
     }
   } catch (error) {
-    if (!isItemFailure(error)) throw error;
+    // Once the run is stopping, a failure is the run's (an aborted download), never parked as the item's.
+    if (!isItemFailure(error) || ctx.signal.aborted) throw error;
     await parkRecording(ctx, facts, recId, origin, undefined, reasonOf(error));
     tally.retry = true;
   }
