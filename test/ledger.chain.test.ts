@@ -144,6 +144,27 @@ describe('ledger', () => {
     assert.equal(ledger.lastHash, GENESIS_PREV);
   });
 
+  it('keeps a refused conversation with the id and start Genesys gave; other lines still need UUIDs', async () => {
+    const ledger = await Ledger.open(dir);
+    const refused: LedgerEntry[] = [
+      { ...conversation(), conversationId: 'not-a-uuid "\n\u0007"', status: 'refused', recordingIds: [] },
+      { ...conversation(), conversationStart: '', status: 'refused' },
+    ];
+    await ledger.append(refused, JUNE);
+    const read = await collect();
+    assert.deepEqual(
+      read.map((l) => [l.conversationId, l.conversationStart]),
+      refused.map((l) => [l.conversationId, l.conversationStart]),
+    );
+    assert.equal((await verifyChain(dir)).ok, true);
+    for (const bad of [
+      { ...conversation(), conversationId: 'not-a-uuid' },
+      { ...conversation(), conversationStart: '' },
+      { ...conversation(), status: 'refused', recordingIds: ['not-a-uuid'] },
+    ] as LedgerEntry[])
+      await assert.rejects(ledger.append([bad], JUNE), { code: 'ledger.invalidEntry' });
+  });
+
   it('detects an edited line', async () => {
     const ledger = await Ledger.open(dir);
     await ledger.append([recording(), recording(), recording()], MAY_END);
