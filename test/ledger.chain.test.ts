@@ -146,9 +146,16 @@ describe('ledger', () => {
 
   it('keeps a refused conversation with the id and start Genesys gave; other lines still need UUIDs', async () => {
     const ledger = await Ledger.open(dir);
-    const refused: LedgerEntry[] = [
-      { ...conversation(), conversationId: 'not-a-uuid "\n\u0007"', status: 'refused', recordingIds: [] },
-      { ...conversation(), conversationStart: '', status: 'refused' },
+    const refusedLine = (conversationId: string, conversationStart: string): LedgerEntry => ({
+      type: 'conversation',
+      conversationId,
+      conversationStart,
+      status: 'refused',
+      recordingIds: [],
+    });
+    const refused = [
+      refusedLine('not-a-uuid "\n\u0007"', '2024-05-01T10:00:00.123Z'),
+      refusedLine(randomUUID(), ''),
     ];
     await ledger.append(refused, JUNE);
     const read = await collect();

@@ -13,9 +13,13 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const BIG = 16 * 1024 * 1024;
 
-/** Polls `check` until it is true (the test's own timeout bounds the wait). */
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await sleep(10);
+/** Polls `check` until it is true, or until `done` is (then false). */
+async function until(check: () => boolean, done: () => boolean): Promise<boolean> {
+  while (!check()) {
+    if (done()) return false;
+    await sleep(10);
+  }
+  return true;
 }
 
 describe('run: a run-level failure', () => {
@@ -43,10 +47,14 @@ describe('run: a run-level failure', () => {
     t.after(() => setup.cleanup());
     const { sim, ws } = setup;
 
-    const running = ingest(ws, [], { GENESYS_INGEST_NOT_READY_POLL_MS: '120000' });
+    let finished = false;
+    const running = ingest(ws, [], { GENESYS_INGEST_NOT_READY_POLL_MS: '120000' }).finally(
+      () => (finished = true),
+    );
     // Both big downloads are streaming: from now on, the API refuses the OAuth client (run-level).
-    await until(
+    const streaming = await until(
       () => sim.log.filter((e) => e.listener === 'media').length >= 2 && sim.counts().mediaBytes > 0,
+      () => finished,
     );
     const refusal = sim.faults.add({
       listener: 'api',
@@ -55,9 +63,16 @@ describe('run: a run-level failure', () => {
       times: Infinity,
     });
     let servedAtFailure = -1;
-    void until(() => refusal.applied > 0).then(() => (servedAtFailure = sim.counts().mediaBytes));
+    const watcher = until(
+      () => refusal.applied > 0,
+      () => finished,
+    ).then((fired) => {
+      if (fired) servedAtFailure = sim.counts().mediaBytes;
+    });
     const { result, report } = await running;
+    await watcher;
 
+    assert.ok(streaming, `both downloads started before the run ended: ${result.stderr}`);
     assert.equal(result.code, 4, result.stderr);
     assert.ok(refusal.applied > 0, 'the run-level failure happened');
     assert.ok(servedAtFailure >= 0);
