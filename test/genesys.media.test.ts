@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { promises as fs, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -192,6 +193,29 @@ describe('media download', { concurrency: false }, () => {
       await assert.rejects(fs.stat(file.tempPath), { code: 'ENOENT' });
     });
   }
+
+  it('never fetches a media URL that is not https: mediaRefused, and no request leaves', async () => {
+    const requests: string[] = [];
+    const plain = http.createServer((req, res) => {
+      requests.push(req.url ?? '');
+      res.writeHead(200, { 'Content-Type': 'audio/wav', 'Content-Length': 4 }).end('RIFF');
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (plain.address() as AddressInfo).port;
+      const file = await target('plain-http.wav');
+      const error = await fails(
+        client.downloadMedia(`http://127.0.0.1:${port}/media/x.wav?X-Amz-Signature=abc`, file),
+      );
+      assert.ok(error instanceof MediaTransferError, String(error));
+      assert.equal(error.code, 'mediaRefused');
+      assert.deepEqual(requests, [], 'nothing was requested from the http host');
+      await file.abort();
+      await assert.rejects(fs.stat(file.tempPath), { code: 'ENOENT' });
+    } finally {
+      plain.close();
+    }
+  });
 
   it('aborts a stalled download, one past its deadline, and one whose caller aborts', async () => {
     sim.faults.add({ listener: 'media', action: { kind: 'trickle', bytesPerChunk: 10, intervalMs: 400 } });

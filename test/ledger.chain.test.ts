@@ -144,6 +144,34 @@ describe('ledger', () => {
     assert.equal(ledger.lastHash, GENESIS_PREV);
   });
 
+  it('keeps a refused conversation with the id and start Genesys gave; other lines still need UUIDs', async () => {
+    const ledger = await Ledger.open(dir);
+    const refusedLine = (conversationId: string, conversationStart: string): LedgerEntry => ({
+      type: 'conversation',
+      conversationId,
+      conversationStart,
+      status: 'refused',
+      recordingIds: [],
+    });
+    const refused = [
+      refusedLine('not-a-uuid "\n\u0007"', '2024-05-01T10:00:00.123Z'),
+      refusedLine(randomUUID(), ''),
+    ];
+    await ledger.append(refused, JUNE);
+    const read = await collect();
+    assert.deepEqual(
+      read.map((l) => [l.conversationId, l.conversationStart]),
+      refused.map((l) => [l.conversationId, l.conversationStart]),
+    );
+    assert.equal((await verifyChain(dir)).ok, true);
+    for (const bad of [
+      { ...conversation(), conversationId: 'not-a-uuid' },
+      { ...conversation(), conversationStart: '' },
+      { ...conversation(), status: 'refused', recordingIds: ['not-a-uuid'] },
+    ] as LedgerEntry[])
+      await assert.rejects(ledger.append([bad], JUNE), { code: 'ledger.invalidEntry' });
+  });
+
   it('detects an edited line', async () => {
     const ledger = await Ledger.open(dir);
     await ledger.append([recording(), recording(), recording()], MAY_END);

@@ -71,6 +71,20 @@ describe('settle rules', () => {
       ['ogg', 'opus', 'wav', 'wav', 'wav', 'mp3', 'webm', 'ogg', 'bin', 'bin'],
     );
   });
+  it('maps a Content-Type only by its own table, never through inherited properties', () => {
+    const inherited = [
+      'constructor',
+      'toString',
+      '__proto__',
+      'hasOwnProperty',
+      'valueOf',
+      'constructor; x=1',
+    ];
+    assert.deepEqual(
+      inherited.map((t) => mediaExtension('ORIGINAL', t)),
+      inherited.map(() => 'bin'),
+    );
+  });
 });
 
 describe('window planning', () => {

@@ -1,5 +1,5 @@
 /**
- * Media download (SPEC §3.4, §4.2): streams a signed media URL into an open temporary file while
+ * Media download (SPEC §3.4, §4.2): streams a signed `https` media URL (any other is refused) into an open temporary file while
  * hashing (SHA-256) and counting, never with the Genesys Authorization header. A download has a
  * deadline of max(10 min, expected bytes ÷ 128 KiB/s) and is aborted after 60 s without a byte. The
  * byte count is checked against Content-Length and the size Genesys reported. The file is never
@@ -70,6 +70,12 @@ export class MediaDownloader {
     } catch {
       throw new MediaTransferError('media.badUrl', 'Genesys gave a media URL that cannot be parsed');
     }
+    // Signed media URLs are credentials, and the media must come from whom it claims to: https only.
+    if (parsed.protocol !== 'https:')
+      throw new MediaTransferError(
+        'mediaRefused',
+        `Genesys gave a media URL that is not https (${parsed.protocol.replace(/:$/, '').slice(0, 20)}); it is not fetched`,
+      );
     const host = parsed.host;
     const expected =
       options.expectedBytes !== undefined && options.expectedBytes > 0 ? options.expectedBytes : undefined;

@@ -13,8 +13,8 @@ import { GenesysApiError } from '../genesys/index.js';
 import { ensureDir, FILE_MODE, writeAll, writeFileAtomic } from '../state/atomic.js';
 import type { Position } from '../state/position.js';
 import type { RunContext } from './context.js';
-import { VOICE_FILTER, type ListingEvents, type ListingResult } from './discovery.js';
-import { conversationFacts } from './facts.js';
+import { isDue, VOICE_FILTER, type ListingEvents, type ListingResult } from './discovery.js';
+import { conversationFacts, isRefused, readConversation } from './facts.js';
 import { completeBefore } from './prefix.js';
 import { intervalString, type QueryWindow } from './windows.js';
 
@@ -112,20 +112,14 @@ export async function listWindowAsync(
       signal: ctx.signal,
     })) {
       for (const conv of page.conversations ?? []) {
-        const facts = conversationFacts(conv);
-        if (facts === undefined) {
-          events.onMalformed(conv);
+        const facts = readConversation(conv);
+        // Jobs match any activity in the interval: keep only conversations that started in it.
+        if (!isDue(facts, window, after) || seen.has(facts.conversationId)) continue;
+        seen.add(facts.conversationId);
+        if (isRefused(facts)) {
+          await events.onRefused(facts);
           continue;
         }
-        // Jobs match any activity in the interval: keep only conversations that started in it.
-        if (facts.startMs < window.fromMs || facts.startMs >= window.toMs || seen.has(facts.conversationId))
-          continue;
-        if (
-          facts.startMs < after.startMs ||
-          (facts.startMs === after.startMs && facts.conversationId <= after.conversationId)
-        )
-          continue;
-        seen.add(facts.conversationId);
         const line = Buffer.from(`${JSON.stringify(conv)}\n`);
         await writeAll(handle, line, offset);
         index.push({ startMs: facts.startMs, id: facts.conversationId, offset, length: line.length - 1 });

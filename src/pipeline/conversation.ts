@@ -5,7 +5,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Recording, RecordingMetadata, UserInfo } from '../genesys/index.js';
-import { isGenesysId } from '../util/ids.js';
 import { isoUtc } from '../util/time.js';
 import {
   archiveRecording,
@@ -19,6 +18,7 @@ import { dryRunConversation } from './dry-run.js';
 import { participantUserIds, type ConversationFacts } from './facts.js';
 import { ingestOriginal } from './original.js';
 import type { AlertType } from './report.js';
+import { recordingProblem, refuseRecording } from './refuse.js';
 import { recordingAction, settleVerdict } from './rules.js';
 import {
   closeConversation,
@@ -68,7 +68,9 @@ export async function settleConversation(
   // Ready. A conversation the ledger shows settled costs no API request (SPEC §3.6).
   const known = await ctx.settled.get(id, facts.startMs);
   if (known !== undefined && !fromRetry && known.status !== 'notRecorded') {
-    ctx.report.counts.alreadyArchived += Math.max(1, known.recordingIds.length);
+    // A refused conversation counts only the recordings it did archive.
+    ctx.report.counts.alreadyArchived +=
+      known.status === 'refused' ? known.recordingIds.length : Math.max(1, known.recordingIds.length);
     for (const rec of known.recordingIds)
       ctx.report.item(
         item(id, rec, 'alreadyArchived', known.status === 'retry' ? 'in the retry buffer' : '', false),
@@ -79,7 +81,8 @@ export async function settleConversation(
     if (ctx.config.codec === 'ORIGINAL') return await ingestOriginal(ctx, facts, origin);
     await ingestTranscoded(ctx, facts, origin);
   } catch (error) {
-    if (!isItemFailure(error)) throw error;
+    // Once the run is stopping, a failure is the run's (an aborted download), never parked as the item's.
+    if (!isItemFailure(error) || ctx.signal.aborted) throw error;
     await parkConversation(ctx, facts, origin, undefined, reasonOf(error));
   }
   return true;
@@ -108,7 +111,11 @@ async function ingestTranscoded(ctx: RunContext, facts: ConversationFacts, origi
     ctx,
     facts,
     origin,
-    recordings.map((rec) => ({ rec, sources: sourcesOf(rec), refresh: refresh(rec.id.toLowerCase()) })),
+    recordings.map((rec) => ({
+      rec,
+      sources: sourcesOf(rec),
+      refresh: refresh(String(rec.id).toLowerCase()),
+    })),
   );
 }
 
@@ -136,16 +143,10 @@ export async function settleRecordings(
   const users = await lookUpUsers(ctx, facts);
   const tally: Tally = { archived: [], retry: false };
   for (const w of audio) {
-    if (!isGenesysId(w.rec.id)) {
-      raise(
-        ctx,
-        'recordingError',
-        facts.conversationId,
-        '',
-        `Genesys gave a recording id that is not a UUID: ${JSON.stringify(String(w.rec.id).slice(0, 60))}`,
-        fromRetry,
-      );
-      countFailure(ctx, fromRetry);
+    const problem = recordingProblem(w.rec);
+    if (problem !== undefined) {
+      refuseRecording(ctx, facts.conversationId, w.rec, problem, fromRetry);
+      tally.refused = true;
       continue;
     }
     await settleRecording(ctx, facts, w, users, origin, tally);
@@ -230,7 +231,8 @@ async function settleRecording(
       });
     }
   } catch (error) {
-    if (!isItemFailure(error)) throw error;
+    // Once the run is stopping, a failure is the run's (an aborted download), never parked as the item's.
+    if (!isItemFailure(error) || ctx.signal.aborted) throw error;
     await parkRecording(ctx, facts, recId, origin, undefined, reasonOf(error));
     tally.retry = true;
   }
@@ -250,7 +252,9 @@ async function listWhenReady(
     });
     if (result.transcoding) return undefined;
     const recordings =
-      only === undefined ? result.recordings : result.recordings.filter((r) => r.id.toLowerCase() === only);
+      only === undefined
+        ? result.recordings
+        : result.recordings.filter((r) => String(r.id).toLowerCase() === only);
     const waiting = recordings.some((r) => recordingAction(r) === 'notYet');
     if (!waiting || Date.now() + pause > deadline) return recordings;
     await sleep(pause, undefined, { signal: ctx.signal });

@@ -15,6 +15,7 @@ import type { AnalyticsConversation } from '../genesys/index.js';
 import { frontierServes, listSinceFrontier, loadFrontier, rereadPending } from './frontier.js';
 import type { WorkPool } from './pool.js';
 import type { DurablePrefix } from './prefix.js';
+import { refuseConversation } from './refuse.js';
 import { planWindows } from './windows.js';
 
 export interface DiscoveryDeps {
@@ -114,10 +115,7 @@ async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<numbe
     onConversation: (facts) => submit(deps, facts),
     onProgress: (complete) => deps.saveCursor(complete),
     onPage: (conversations) => prefetchUsers(ctx, conversations),
-    onMalformed: (conv) =>
-      ctx.output.warn(
-        `analytics returned conversation ${conv.conversationId} without a start time; it was skipped`,
-      ),
+    onRefused: (refusal) => refuseConversation(ctx, refusal),
   };
   for (let window = queue.shift(); window !== undefined; window = queue.shift()) {
     if (ctx.stopping || pool.stopped) return undefined;

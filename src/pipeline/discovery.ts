@@ -8,7 +8,7 @@
 import type { AnalyticsConversation, ConversationQuery, QueryFilter } from '../genesys/index.js';
 import type { Position } from '../state/position.js';
 import type { RunContext } from './context.js';
-import { conversationFacts, type ConversationFacts } from './facts.js';
+import { isRefused, readConversation, type ConversationFacts, type RefusedConversation } from './facts.js';
 import { completeBefore } from './prefix.js';
 import { intervalString, type QueryWindow } from './windows.js';
 
@@ -25,10 +25,28 @@ export interface ListingEvents {
   onConversation(facts: ConversationFacts): Promise<void>;
   /** Everything up to `complete` has been handed over. */
   onProgress(complete: Position): Promise<void>;
-  /** A conversation without a usable start time (reported, never silently dropped). */
-  onMalformed(conv: AnalyticsConversation): void;
+  /**
+   * A conversation whose data breaks the model (SPEC §4.3), in the window or with no readable start;
+   * refused before the cursor moves past it.
+   */
+  onRefused(refusal: RefusedConversation): Promise<void>;
   /** A page is about to be handed over (one bulk users lookup for all of it). */
   onPage?(conversations: AnalyticsConversation[]): Promise<void>;
+}
+
+/**
+ * True for a conversation this window must hand over: one that started in the window after the
+ * cursor, or a refused one whose start cannot be read (it has no place in the order).
+ */
+export function isDue(
+  read: { conversationId: string; startMs: number | undefined },
+  window: { fromMs: number; toMs: number },
+  after: Position,
+): boolean {
+  const { startMs, conversationId } = read;
+  if (startMs === undefined) return true;
+  if (startMs < window.fromMs || startMs >= window.toMs) return false;
+  return startMs > after.startMs || (startMs === after.startMs && conversationId > after.conversationId);
 }
 
 export type ListingResult = 'complete' | 'unstable' | 'capped' | 'stopped';
@@ -62,21 +80,12 @@ export async function listWindowSync(
       }
       await events.onPage?.(page.conversations);
       for (const conv of page.conversations) {
-        const facts = conversationFacts(conv);
-        if (facts === undefined) {
-          events.onMalformed(conv);
-          continue;
-        }
-        newest = Math.max(newest, facts.startMs);
-        if (facts.startMs < window.fromMs || facts.startMs >= window.toMs) continue;
-        if (
-          facts.startMs < after.startMs ||
-          (facts.startMs === after.startMs && facts.conversationId <= after.conversationId)
-        )
-          continue;
-        if (seen.has(facts.conversationId)) continue;
-        seen.add(facts.conversationId);
-        await events.onConversation(facts);
+        const read = readConversation(conv);
+        if (read.startMs !== undefined) newest = Math.max(newest, read.startMs);
+        if (!isDue(read, window, after) || seen.has(read.conversationId)) continue;
+        seen.add(read.conversationId);
+        if (isRefused(read)) await events.onRefused(read);
+        else await events.onConversation(read);
       }
       if (ctx.stopping) return 'stopped';
       // A relisting pass never moves the cursor until it has read the whole window again.

@@ -4,6 +4,7 @@
  */
 import type { ArchivedCdr, CdrParticipant } from '../archive/cdr.js';
 import type { AnalyticsConversation, UserInfo } from '../genesys/index.js';
+import { isGenesysId } from '../util/ids.js';
 import { parseUtcIso } from '../util/time.js';
 
 export interface ConversationFacts {
@@ -14,27 +15,76 @@ export interface ConversationFacts {
   readonly raw: AnalyticsConversation;
 }
 
-/** Reads the facts; undefined when the conversation has no usable start time. */
-export function conversationFacts(conv: AnalyticsConversation): ConversationFacts | undefined {
+/**
+ * A conversation whose data breaks the model (SPEC §4.3): its id is not a Genesys id or its times
+ * cannot be read. It is refused with `invalidRecord`, never made the run's problem.
+ */
+export interface RefusedConversation {
+  readonly refused: true;
+  /** The id as given (lowercased when it is a UUID); any string, so JSON-escape it wherever it goes. */
+  readonly conversationId: string;
+  /** Its start, when that could be read (it then has a place in the listing order). */
+  readonly startMs: number | undefined;
+  readonly reason: string;
+}
+
+/** Longest id kept as given; anything longer is cut (it is only ever shown, never used). */
+const MAX_GIVEN_ID = 200;
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** A value from Genesys as text for a report or a message: strings as they are, anything else as JSON. */
+export function asGiven(value: unknown): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+  // A lone surrogate cannot be written as UTF-8 (nor URI-encoded for the settled index).
+  return text.slice(0, MAX_GIVEN_ID).replace(loneSurrogate, '\uFFFD');
+}
+
+/** A non-empty string, else undefined: empty strings from Genesys are dropped (SPEC §4.3). */
+export function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+export function isRefused(read: ConversationFacts | RefusedConversation): read is RefusedConversation {
+  return 'refused' in read;
+}
+
+/** Reads the facts, or the reason the conversation is refused. */
+export function readConversation(conv: AnalyticsConversation): ConversationFacts | RefusedConversation {
+  const given: unknown = conv.conversationId;
+  const id = isGenesysId(given) ? given.toLowerCase() : asGiven(given);
   const startMs = parseUtcIso(conv.conversationStart);
-  if (startMs === undefined) return undefined;
+  const endMs = parseUtcIso(conv.conversationEnd);
+  const refuse = (reason: string): RefusedConversation => ({
+    refused: true,
+    conversationId: id,
+    startMs,
+    reason,
+  });
+  if (!isGenesysId(given))
+    return refuse(`Genesys gave a conversation id that is not a UUID: ${JSON.stringify(id)}`);
+  if (startMs === undefined)
+    return refuse(`conversationStart cannot be read: ${JSON.stringify(asGiven(conv.conversationStart))}`);
+  if (conv.conversationEnd !== undefined && endMs === undefined)
+    return refuse(`conversationEnd cannot be read: ${JSON.stringify(asGiven(conv.conversationEnd))}`);
   const due = (conv.participants ?? []).some((p) =>
     (p.sessions ?? []).some((s) => s.mediaType === 'voice' && s.recording === true),
   );
-  return {
-    conversationId: conv.conversationId.toLowerCase(),
-    startMs,
-    endMs: parseUtcIso(conv.conversationEnd),
-    due,
-    raw: conv,
-  };
+  return { conversationId: id, startMs, endMs, due, raw: conv };
+}
+
+/** Reads the facts; undefined when the conversation is refused (see `readConversation`). */
+export function conversationFacts(conv: AnalyticsConversation): ConversationFacts | undefined {
+  const read = readConversation(conv);
+  return isRefused(read) ? undefined : read;
 }
 
 /** The user ids of the conversation's participants (for the bulk users call). */
 export function participantUserIds(conv: AnalyticsConversation): string[] {
   const ids = new Set<string>();
-  for (const p of conv.participants ?? [])
-    if (typeof p.userId === 'string' && p.userId !== '') ids.add(p.userId);
+  for (const p of conv.participants ?? []) {
+    const userId = nonEmpty(p.userId);
+    if (userId !== undefined) ids.add(userId);
+  }
   return [...ids];
 }
 
@@ -62,19 +112,25 @@ export function cdrConversationPart(
   const wrapUps = new Set<string>();
   const participants: CdrParticipant[] = [];
   for (const p of conv.participants ?? []) {
-    const participant: CdrParticipant = { purpose: p.purpose ?? 'unknown' };
-    if (p.userId !== undefined) participant.userId = p.userId;
-    const user = p.userId === undefined ? undefined : users.get(p.userId);
-    const name = user?.name ?? p.participantName;
+    const userId = nonEmpty(p.userId);
+    const participant: CdrParticipant = { purpose: nonEmpty(p.purpose) ?? 'unknown' };
+    if (userId !== undefined) participant.userId = userId;
+    const user = userId === undefined ? undefined : users.get(userId);
+    const name = nonEmpty(user?.name) ?? nonEmpty(p.participantName);
     if (name !== undefined) participant.name = name;
-    if (user?.email !== undefined) participant.email = user.email;
-    if (user?.department !== undefined) participant.department = user.department;
-    if (user?.title !== undefined) participant.title = user.title;
+    const email = nonEmpty(user?.email);
+    const department = nonEmpty(user?.department);
+    const title = nonEmpty(user?.title);
+    if (email !== undefined) participant.email = email;
+    if (department !== undefined) participant.department = department;
+    if (title !== undefined) participant.title = title;
     participants.push(participant);
     for (const s of p.sessions ?? []) {
       for (const seg of s.segments ?? []) {
-        if (seg.queueId !== undefined) queues.add(seg.queueId);
-        if (seg.wrapUpCode !== undefined) wrapUps.add(seg.wrapUpCode);
+        const queueId = nonEmpty(seg.queueId);
+        const wrapUpCode = nonEmpty(seg.wrapUpCode);
+        if (queueId !== undefined) queues.add(queueId);
+        if (wrapUpCode !== undefined) wrapUps.add(wrapUpCode);
       }
     }
   }
@@ -84,11 +140,15 @@ export function cdrConversationPart(
   > = {
     participants,
     queues: [...queues],
-    divisionIds: [...(conv.divisionIds ?? [])],
+    // Empty entries (`divisionIds: [""]`) are dropped, never a reason to refuse the recording.
+    divisionIds: (conv.divisionIds ?? []).flatMap((d) => nonEmpty(d) ?? []),
     wrapUpCodes: [...wrapUps],
   };
-  if (conv.originatingDirection !== undefined) part.direction = conv.originatingDirection;
-  if (session?.ani !== undefined) part.ani = session.ani;
-  if (session?.dnis !== undefined) part.dnis = session.dnis;
+  const direction = nonEmpty(conv.originatingDirection);
+  const ani = nonEmpty(session?.ani);
+  const dnis = nonEmpty(session?.dnis);
+  if (direction !== undefined) part.direction = direction;
+  if (ani !== undefined) part.ani = ani;
+  if (dnis !== undefined) part.dnis = dnis;
   return part;
 }

@@ -9,6 +9,7 @@ import { ExitCode, IngestError, LockedError } from '../errors.js';
 import { formatCursorLine } from '../state/cursor-file.js';
 import type { Position } from '../state/position.js';
 import { retryBufferStats } from '../state/retry-buffer.js';
+import { isGenesysId } from '../util/ids.js';
 import type { RunContext } from './context.js';
 import { reasonOf } from './context.js';
 import { dryRunSummary, renderPlan } from './dry-run-print.js';
@@ -153,9 +154,14 @@ async function printOutcome(
   output.info(summary);
   for (const alert of report.alerts)
     output.warn(
-      `${alert.type}${alert.conversationId === '' ? '' : ` ${alert.conversationId}`}${alert.recordingId === '' ? '' : `/${alert.recordingId}`}: ${alert.message}`,
+      `${alert.type}${alert.conversationId === '' ? '' : ` ${shownId(alert.conversationId)}`}${alert.recordingId === '' ? '' : `/${shownId(alert.recordingId)}`}: ${alert.message}`,
     );
   if (info.failure !== undefined && exitCode !== ExitCode.interrupted)
     output.debug(`stopped by: ${reasonOf(info.failure)}`);
   output.debug(`report: ${reportFile}`);
+}
+
+/** An id for the terminal: a refused one is shown JSON-escaped, so no control character reaches it. */
+function shownId(id: string): string {
+  return isGenesysId(id) ? id : JSON.stringify(id);
 }

@@ -13,7 +13,8 @@ import { comparePositions, type Position } from '../state/position.js';
 import { isGenesysId } from '../util/ids.js';
 import type { RunContext } from './context.js';
 import { PAGE_SIZE, VOICE_FILTER } from './discovery.js';
-import { conversationFacts, type ConversationFacts } from './facts.js';
+import { isRefused, readConversation, type ConversationFacts } from './facts.js';
+import { refuseConversation } from './refuse.js';
 import { intervalString, MAX_WINDOW_MS, syncHorizon } from './windows.js';
 
 export interface Frontier {
@@ -95,10 +96,11 @@ export async function listSinceFrontier(
   })) {
     let reachedOld = false;
     for (const conv of page.conversations) {
-      const facts = conversationFacts(conv);
-      if (facts === undefined) continue;
-      if (facts.startMs < listedUpTo) reachedOld = true;
-      else if (facts.startMs < windowEnd) found.set(facts.conversationId, facts);
+      const facts = readConversation(conv);
+      if (facts.startMs !== undefined && facts.startMs < listedUpTo) reachedOld = true;
+      else if (isRefused(facts)) {
+        if (facts.startMs === undefined || facts.startMs < windowEnd) await refuseConversation(ctx, facts);
+      } else if (facts.startMs < windowEnd) found.set(facts.conversationId, facts);
     }
     // Pages are newest first: once one reaches back past the frontier, everything newer was seen.
     if (reachedOld) break;
@@ -121,12 +123,18 @@ export async function rereadPending(
     { signal: ctx.signal },
   );
   const byId = new Map<string, ConversationFacts>();
+  const refused = new Set<string>();
   for (const conv of conversations) {
-    const facts = conversationFacts(conv);
-    if (facts !== undefined) byId.set(facts.conversationId, facts);
+    const facts = readConversation(conv);
+    if (!isRefused(facts)) byId.set(facts.conversationId, facts);
+    else if (pending.some((p) => p.conversationId === facts.conversationId)) {
+      // Pending before, unreadable now: refused, so it no longer holds the cursor.
+      await refuseConversation(ctx, facts);
+      refused.add(facts.conversationId);
+    }
   }
   return {
     found: pending.flatMap((p) => byId.get(p.conversationId) ?? []),
-    missing: pending.filter((p) => !byId.has(p.conversationId)),
+    missing: pending.filter((p) => !byId.has(p.conversationId) && !refused.has(p.conversationId)),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Runs tasks with at most `limit` in flight. The first run-level failure is kept and re-thrown by
- * `drain()`; tasks not started yet are skipped once the pool is stopping.
+ * `drain()`, and reported at once to `onFailure` so the run can abort the tasks still in flight
+ * (SPEC §4.6: downloads stop at once, not when they finish); tasks not started yet are skipped.
  */
 export class WorkPool {
   private active = 0;
@@ -9,7 +10,10 @@ export class WorkPool {
   private failure: unknown;
   private failed = false;
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly onFailure: (error: unknown) => void = () => undefined,
+  ) {}
 
   get stopped(): boolean {
     return this.failed;
@@ -25,6 +29,7 @@ export class WorkPool {
         if (!this.failed) {
           this.failed = true;
           this.failure = error;
+          this.onFailure(error);
         }
       })
       .finally(() => {

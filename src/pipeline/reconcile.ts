@@ -13,6 +13,7 @@ import { listWindowAsync } from './async-listing.js';
 import type { RunContext } from './context.js';
 import { settleConversation } from './conversation.js';
 import type { WorkPool } from './pool.js';
+import { refuseConversation } from './refuse.js';
 
 const DAY_MS = 86_400_000;
 
@@ -74,10 +75,7 @@ export async function reconcileLateData(ctx: RunContext, pool: WorkPool, cursor:
         });
       },
       onProgress: () => Promise.resolve(),
-      onMalformed: (conv) =>
-        ctx.output.warn(
-          `analytics returned conversation ${conv.conversationId} without a start time; it was skipped`,
-        ),
+      onRefused: (refusal) => refuseConversation(ctx, refusal),
     },
   );
   await pool.drain();

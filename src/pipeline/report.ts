@@ -31,7 +31,9 @@ export type AlertType =
   | 'lagging'
   | 'clockSkew'
   | 'discoveryCapped'
-  | 'lateDiscovered';
+  | 'lateDiscovered'
+  /** Data from Genesys that breaks the model: a bad id or an unreadable time (SPEC §4.3). */
+  | 'invalidRecord';
 
 export interface ReportItem {
   conversationId: string;

@@ -87,17 +87,19 @@ export function mediaExtension(codec: string, contentType: string | undefined): 
       break;
   }
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  const byType: Record<string, string> = {
-    'audio/ogg': 'ogg',
-    'audio/opus': 'opus',
-    'audio/wav': 'wav',
-    'audio/x-wav': 'wav',
-    'audio/wave': 'wav',
-    'audio/mpeg': 'mp3',
-    'audio/webm': 'webm',
-  };
-  return byType[type] ?? 'bin';
+  return extensionByType.get(type) ?? 'bin';
 }
+
+/** SPEC §3.4's table, and nothing else: a Map has no inherited keys (`constructor`, `__proto__`). */
+const extensionByType: ReadonlyMap<string, string> = new Map([
+  ['audio/ogg', 'ogg'],
+  ['audio/opus', 'opus'],
+  ['audio/wav', 'wav'],
+  ['audio/x-wav', 'wav'],
+  ['audio/wave', 'wav'],
+  ['audio/mpeg', 'mp3'],
+  ['audio/webm', 'webm'],
+]);
 
 /** Beyond this, the API's clock is used instead of the local one (SPEC §4 step 2). */
 export const CLOCK_SKEW_LIMIT_MS = 60_000;

@@ -176,7 +176,15 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
 
       // Conversations waiting on a batch, or on Genesys, must not hold back downloads: the pool holds
       // more conversations than the download limit (for ORIGINAL, whole batches: one gathers while others run; a multiple of 100 so none goes out short).
-      const pool = new WorkPool(config.codec === 'ORIGINAL' ? 3 * BATCH_MAX_ITEMS : 2 * config.concurrency);
+      // A task's run-level failure stops the run at once: in-flight downloads are aborted (their
+      // temporary files removed) instead of running to their end before drain() sees the failure.
+      const pool = new WorkPool(
+        config.codec === 'ORIGINAL' ? 3 * BATCH_MAX_ITEMS : 2 * config.concurrency,
+        (error) => {
+          ctx.stopping = true;
+          if (!controller.signal.aborted) controller.abort(error);
+        },
+      );
       let windowInfo: { from: string; to: string } | null = null;
       let listedUpTo: number | undefined;
       let failure: unknown;

@@ -23,6 +23,8 @@ export interface Origin {
 export interface Tally {
   archived: string[];
   retry: boolean;
+  /** A recording was refused (SPEC §4.3): the conversation's ledger line says `refused`. */
+  refused?: boolean;
 }
 
 export function item(
@@ -184,9 +186,11 @@ export async function closeConversation(
 ): Promise<void> {
   const status: LedgerConversationStatus = tally.retry
     ? 'retry'
-    : tally.archived.length > 0
-      ? 'archived'
-      : 'gone';
+    : tally.refused === true
+      ? 'refused'
+      : tally.archived.length > 0
+        ? 'archived'
+        : 'gone';
   await recordSettled(ctx, facts, status, tally.archived);
   const keptForItsRecording = tally.retry && origin.entry?.recordingId !== undefined;
   if (!keptForItsRecording) await dropEntry(ctx, origin);

@@ -3,7 +3,9 @@
  * ledger shows settled costs no API request when listed again). The ledger is the record; this index
  * under `work/<p_s>/settled/<yyyy-MM-dd>.txt` is how a run finds an entry without reading years of
  * ledger. One line per settled conversation: `<conversationId> <status> <recordingId,...>`. Days are
- * loaded when first needed and only a few are kept in memory, so memory stays flat.
+ * loaded when first needed and only a few are kept in memory, so memory stays flat. A refused
+ * conversation's id may be any string, so ids are written URI-encoded (a UUID is unchanged), and one
+ * whose start could not be read is kept under the day `undated`.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +21,14 @@ export interface SettledRecord {
 
 const KEEP_DAYS = 16;
 
+function decodeId(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined; // cut by a torn write
+  }
+}
+
 export class SettledIndex {
   private readonly days = new Map<string, Map<string, SettledRecord>>();
   /** Day files known to exist (no folder fsync needed when appending to them). */
@@ -26,8 +36,8 @@ export class SettledIndex {
 
   constructor(private readonly dir: string) {}
 
-  private static dayOf(startMs: number): string {
-    return isoUtc(startMs).slice(0, 10);
+  private static dayOf(startMs: number | undefined): string {
+    return startMs === undefined ? 'undated' : isoUtc(startMs).slice(0, 10);
   }
 
   private async load(day: string): Promise<Map<string, SettledRecord>> {
@@ -49,7 +59,9 @@ export class SettledIndex {
     for (const line of text.split('\n')) {
       const [id, status, recordings] = line.split(' ');
       if (id === undefined || id === '' || status === undefined) continue; // a torn last line is ignored
-      map.set(id, {
+      const key = decodeId(id);
+      if (key === undefined) continue;
+      map.set(key, {
         status: status as LedgerConversationStatus,
         recordingIds: recordings === undefined || recordings === '' ? [] : recordings.split(','),
       });
@@ -59,13 +71,13 @@ export class SettledIndex {
     return map;
   }
 
-  /** The settled record of a conversation, if the ledger has one. */
-  async get(conversationId: string, startMs: number): Promise<SettledRecord | undefined> {
+  /** The settled record of a conversation, if the ledger has one; `startMs` undefined: not readable. */
+  async get(conversationId: string, startMs: number | undefined): Promise<SettledRecord | undefined> {
     return (await this.load(SettledIndex.dayOf(startMs))).get(conversationId);
   }
 
   /** Records a settled conversation durably (after its ledger line). */
-  async add(conversationId: string, startMs: number, record: SettledRecord): Promise<void> {
+  async add(conversationId: string, startMs: number | undefined, record: SettledRecord): Promise<void> {
     const day = SettledIndex.dayOf(startMs);
     const map = await this.load(day);
     map.set(conversationId, record);
@@ -81,7 +93,10 @@ export class SettledIndex {
     let handle: fs.FileHandle | undefined;
     try {
       handle = await fs.open(file, 'a', FILE_MODE);
-      await writeAll(handle, `${conversationId} ${record.status} ${record.recordingIds.join(',')}\n`);
+      await writeAll(
+        handle,
+        `${encodeURIComponent(conversationId)} ${record.status} ${record.recordingIds.join(',')}\n`,
+      );
       await handle.sync();
     } catch (error) {
       throw asStorageError(error, `cannot write ${file}`);

@@ -10,7 +10,7 @@ const DAY_MS = 86_400_000;
 
 /** The analytics JSON of a conversation; `withAttributes` adds participant data (jobs only). */
 export function conversationJson(c: SimConversation, withAttributes = false): Record<string, unknown> {
-  return compact({
+  return withOverrides(c.jsonOverrides, {
     conversationId: c.id,
     conversationStart: iso(c.startMs),
     conversationEnd: c.endMs === undefined ? undefined : iso(c.endMs),
@@ -39,7 +39,15 @@ export function conversationJson(c: SimConversation, withAttributes = false): Re
         })),
       })),
     })),
-  }) as Record<string, unknown>;
+  });
+}
+
+/** The JSON `compact` makes of `json`, with a test's overrides applied (an `undefined` one drops the field). */
+export function withOverrides(
+  overrides: Record<string, unknown> | undefined,
+  json: Record<string, unknown>,
+): Record<string, unknown> {
+  return compact({ ...json, ...overrides }) as Record<string, unknown>;
 }
 
 /** [start of the first, end of the last) UTC day touched by the interval [from, to). */

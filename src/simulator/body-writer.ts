@@ -23,6 +23,8 @@ export interface WriteOptions {
   bytesPerSecond?: number;
   /** Aborted when the simulator closes. */
   signal: AbortSignal;
+  /** Told the size of every piece of the body as it is written. */
+  onBytes?: (bytes: number) => void;
 }
 
 function write(res: ServerResponse, chunk: Buffer): Promise<void> {
@@ -103,6 +105,7 @@ export async function writeResponse(
       sent += piece.length;
       const last = sent >= limit;
       await writeWithBackpressure(res, piece, last && fault !== undefined && fault.kind !== 'trickle');
+      options.onBytes?.(piece.length);
       if (fault?.kind === 'trickle' && !last) await sleep(fault.intervalMs ?? 500, signal);
       if (bytesPerSecond > 0) await sleep((sent / bytesPerSecond) * 1000 - (Date.now() - started), signal);
     }

@@ -46,6 +46,10 @@ export interface ConversationOptions {
   /** Purpose of the remote party; default `customer`. */
   customerPurpose?: 'customer' | 'external';
   divisionIds?: string[];
+  /** Ids of the audio recordings, in order (default random UUIDs): tests give malformed ones. */
+  recordingIds?: string[];
+  /** See `SimConversation.jsonOverrides`. */
+  jsonOverrides?: Record<string, unknown>;
   /** Source of ids and choices; default a fresh random one (ids differ on every call). */
   random?: SeededRandom;
 }
@@ -187,7 +191,7 @@ export function buildConversation(org: SimOrg, options: ConversationOptions): Si
     const first = session.segments[0];
     const lastSegment = session.segments[session.segments.length - 1];
     const recording: SimRecording = {
-      id: rnd.uuid(),
+      id: options.recordingIds?.[i] ?? rnd.uuid(),
       conversationId: id,
       sessionId: session.id,
       media: mediaType === 'voice' ? 'audio' : 'chat',
@@ -229,6 +233,7 @@ export function buildConversation(org: SimOrg, options: ConversationOptions): Si
     recordings,
     protected: options.protected ?? false,
     ...(options.visibleFrom !== undefined ? { visibleFrom: options.visibleFrom } : {}),
+    ...(options.jsonOverrides !== undefined ? { jsonOverrides: { ...options.jsonOverrides } } : {}),
   };
 }
 

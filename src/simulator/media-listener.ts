@@ -122,7 +122,12 @@ export function mediaHandler(
         chunks: mediaChunks(recording, target.format, target.key),
         length: recording.sizeBytes,
       },
-      { fault: pre.bodyFault, bytesPerSecond: ctx.options.mediaBytesPerSecond, signal: ctx.signal },
+      {
+        fault: pre.bodyFault,
+        bytesPerSecond: ctx.options.mediaBytesPerSecond,
+        signal: ctx.signal,
+        onBytes: (bytes) => deps.log.mediaBytesSent(bytes),
+      },
     );
   };
   return (req, res) => {

@@ -99,6 +99,11 @@ export interface SimRecording {
   mediaKeys: string[];
   deleteDate?: number;
   archiveDate?: number;
+  /**
+   * Fields that replace what the recordings API would say about it, for tests of data Genesys should
+   * never send (an unreadable `startTime`, say); `undefined` drops a field.
+   */
+  jsonOverrides?: Record<string, unknown>;
 }
 
 /** A conversation, as analytics and the recordings API see it. */
@@ -115,6 +120,11 @@ export interface SimConversation {
   protected: boolean;
   /** Analytics (sync, multi-get, jobs) only returns the conversation from this time on (late data). */
   visibleFrom?: number;
+  /**
+   * Fields that replace what analytics would say about it, for tests of data Genesys should never
+   * send (an unreadable `conversationEnd`, say); `undefined` drops a field. Listing still goes by `startMs`.
+   */
+  jsonOverrides?: Record<string, unknown>;
 }
 
 /** One `PUT …/recordings/{id}` that changed retention, kept for tests to inspect. */

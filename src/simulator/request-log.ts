@@ -28,13 +28,22 @@ export interface SimCounts {
   media: number;
   rateLimited: number;
   byRoute: Record<string, number>;
+  /** Media body bytes handed to the sockets (what the media host served, aborted downloads included). */
+  mediaBytes: number;
 }
 
 /** Keeps the log (bounded) and the counters (never reset by the bound). */
 export class RequestLog {
   readonly entries: RequestLogEntry[] = [];
   private seq = 0;
-  private readonly totals: SimCounts = { auth: 0, api: 0, media: 0, rateLimited: 0, byRoute: {} };
+  private readonly totals: SimCounts = {
+    auth: 0,
+    api: 0,
+    media: 0,
+    rateLimited: 0,
+    byRoute: {},
+    mediaBytes: 0,
+  };
 
   constructor(private readonly limit: number) {}
 
@@ -55,6 +64,11 @@ export class RequestLog {
 
   rateLimited(): void {
     this.totals.rateLimited++;
+  }
+
+  /** Counts media body bytes as they are written. */
+  mediaBytesSent(bytes: number): void {
+    this.totals.mediaBytes += bytes;
   }
 
   /** A copy of the counters. */

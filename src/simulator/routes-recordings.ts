@@ -74,6 +74,7 @@ export class Recordings {
       archiveDate: r.archiveDate === undefined ? undefined : iso(r.archiveDate),
       region: 'us-east-1',
       selfUri: selfUri(r),
+      ...r.jsonOverrides,
     };
   }
 
@@ -101,6 +102,7 @@ export class Recordings {
       actualTranscodeTimeMs: media ? this.ctx.options.transcodeMs : undefined,
       outputDurationMs: media ? duration : undefined,
       outputSizeInBytes: media ? r.sizeBytes : 0,
+      ...r.jsonOverrides,
     };
   }
 

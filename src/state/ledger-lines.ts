@@ -15,10 +15,17 @@ export const GENESIS_PREV = '0'.repeat(64);
 /** Longest line read whole; anything longer is not a line this tool wrote. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 const fileNamePattern = /^\d{4}-\d{2}\.jsonl$/;
-const statuses = new Set(['archived', 'notRecorded', 'gone', 'retry', 'removed']);
+const statuses = new Set(['archived', 'notRecorded', 'gone', 'retry', 'refused', 'removed']);
+/** Longest id a `refused` line carries as given (the pipeline cuts longer ones). */
+const MAX_GIVEN_ID = 200;
 
-/** How a settled conversation ended. */
-export type LedgerConversationStatus = 'archived' | 'notRecorded' | 'gone' | 'retry' | 'removed';
+/**
+ * How a settled conversation ended. `refused`: its data broke the model (SPEC §4.3); such a line
+ * carries the conversation id as Genesys gave it, and an empty `conversationStart` when that could
+ * not be read. `removed`: an operator removed its retry entry (`retry remove`); its start may be
+ * empty when it was never known (`retry add --conversation`).
+ */
+export type LedgerConversationStatus = 'archived' | 'notRecorded' | 'gone' | 'retry' | 'refused' | 'removed';
 
 /** One archived recording. `file` is the media path relative to the archive root. */
 export interface LedgerRecordingLine {
@@ -92,6 +99,7 @@ function bad(reason: string): never {
 const isPath = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
 const isIdList = (v: unknown): boolean => Array.isArray(v) && v.every(isGenesysId);
 const isStatus = (v: unknown): boolean => typeof v === 'string' && statuses.has(v);
+const isGivenId = (v: unknown): boolean => typeof v === 'string' && v.length <= MAX_GIVEN_ID;
 
 /**
  * A fresh object with a line's fields in the order SPEC §3.6 lists them (nothing else is carried
@@ -102,14 +110,16 @@ export function normalise(value: unknown): Unchained {
   const o = value as Record<string, unknown>;
   const need = <T = string>(key: string, ok: (v: unknown) => boolean, what: string): T =>
     ok(o[key]) ? (o[key] as T) : bad(`${key} is not ${what}`);
-  const conversationId = need('conversationId', isGenesysId, 'a Genesys id');
-  // An operator may remove an entry whose start was never known (`retry add --conversation`).
-  const startUnknownAllowed = o.type === 'conversation' && o.status === 'removed';
-  const conversationStart = need(
-    'conversationStart',
-    (v) => isUtcIso(v) || (startUnknownAllowed && v === ''),
-    'a UTC timestamp',
-  );
+  // A refused conversation is recorded with the id and start Genesys gave, whatever they were; an
+  // operator may remove an entry whose start was never known (`retry add --conversation`).
+  const refused = o.type === 'conversation' && o.status === 'refused';
+  const startMayBeEmpty = refused || (o.type === 'conversation' && o.status === 'removed');
+  const conversationId = refused
+    ? need('conversationId', isGivenId, 'a string')
+    : need('conversationId', isGenesysId, 'a Genesys id');
+  const conversationStart = startMayBeEmpty
+    ? need('conversationStart', (v) => v === '' || isUtcIso(v), 'a UTC timestamp or empty')
+    : need('conversationStart', isUtcIso, 'a UTC timestamp');
   const at = need('at', isUtcIso, 'a UTC timestamp');
   if (o.type === 'recording') {
     const recordingId = need('recordingId', isGenesysId, 'a Genesys id');
