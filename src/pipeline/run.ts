@@ -232,6 +232,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
           base: saved,
           listedUpTo,
           pending: prefix.outstandingPositions(),
+          settled: prefix.settledBeforePending(),
         });
       }
       const exitCode = await finishRun(ctx, {
