@@ -13,6 +13,39 @@ function formatStamp(ms: number): string {
 }
 
 describe('run: where the cursor goes', () => {
+  it("follows Genesys' clock for the window end even when the local clock is less than 60 s fast", async (t) => {
+    // Genesys' clock (the simulator's: its Date header and what analytics lists) runs 45 s behind ours.
+    const behindMs = 45_000;
+    const genesysNow = (): number => Date.now() - behindMs;
+    const org = generateOrg({ seed: 'skew', conversations: 0 });
+    addConversation(org, { startMs: genesysNow() - 2 * HOUR, durationMs: MIN, sizeBytes: 1024 });
+    const setup = await startSimWorkspace({
+      sim: { org, now: genesysNow },
+      config: { availabilityDelayMinutes: 2 },
+    });
+    t.after(() => setup.cleanup());
+    const before = genesysNow();
+    const { result, report } = await ingest(setup.ws);
+    const after = genesysNow();
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(report.counts.ingested, 1);
+    assert.deepEqual(
+      report.alerts.filter((a) => a.type === 'clockSkew'),
+      [],
+      'below 60 s there is no clockSkew alert',
+    );
+    // A quiet window listed completely: the cursor moves to its end, which is Genesys' now − 2 minutes
+    // (the Date header has whole seconds, so Genesys' time is known to within a second or so).
+    const cursorMs = cursorTime(await readCursorLine(setup.ws));
+    assert.ok(
+      cursorMs <= after - 2 * MIN,
+      `the cursor (${new Date(cursorMs).toISOString()}) is not past Genesys' now − delay (${new Date(after - 2 * MIN).toISOString()})`,
+    );
+    assert.ok(cursorMs >= before - 2 * MIN - 5_000, 'and it did move to the window end');
+    const window = (report as unknown as { window: { to: string } }).window;
+    assert.equal(Date.parse(window.to), cursorMs, "the report's window ends where the cursor went");
+  });
+
   it('once the oldest pending conversation settles, the cursor moves past those settled in earlier runs', async (t) => {
     const now = Date.now();
     const org = generateOrg({ seed: 'prefix', conversations: 0 });
