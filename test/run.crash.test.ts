@@ -33,7 +33,7 @@ describe('run: crashes, signals and overlapping runs', () => {
     });
     t.after(() => setup.cleanup());
     const { ws, sim } = setup;
-    const expected = expectedArchive(sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 0);
+    const expected = expectedArchive(sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 2);
     let seed = 7;
     const random = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
     for (let i = 0; i < 10; i += 1) {
@@ -123,7 +123,7 @@ describe('run: crashes, signals and overlapping runs', () => {
     await readCursorLine(setup.ws);
     const next = await ingest(setup.ws);
     assert.equal(next.result.code, 0, next.result.stderr);
-    const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 0);
+    const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 2);
     assert.equal(
       (await archiveFiles(setup.ws.archiveDir)).filter((f) => f.endsWith('.wav')).length,
       expected.size,
