@@ -41,7 +41,7 @@ describe('catchup', () => {
     t.after(() => setup.cleanup());
     const { result, report } = await ingest(setup.ws, ['catchup']);
     assert.equal(result.code, 0, result.stderr);
-    const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 0);
+    const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 2);
     assert.deepEqual(
       (await archiveFiles(setup.ws.archiveDir)).filter((f) => f.endsWith('.wav')),
       [...expected.values()].map((e) => e.file).sort(),
@@ -121,7 +121,7 @@ describe('catchup', () => {
     assert.ok(partial < 80, `interrupted part-way (${partial} archived)`);
     const resumed = await ingest(setup.ws, ['catchup']);
     assert.equal(resumed.result.code, 0, resumed.result.stderr);
-    const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 0);
+    const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 2);
     assert.deepEqual(
       (await archiveFiles(setup.ws.archiveDir)).filter((f) => f.endsWith('.wav')),
       [...expected.values()].map((e) => e.file).sort(),

@@ -85,6 +85,7 @@ describe('command line basics', () => {
       [['run', '--max-minutes', 'soon'], /--max-minutes/],
       [['catchup', '--until', 'yesterday'], /--until "yesterday"/],
       [['catchup', '--availability-delay', '-5'], /--availability-delay/],
+      [['catchup', '--availability-delay', '1'], /--availability-delay.*at least 2/],
     ];
     for (const [args, pattern] of cases) {
       const r = await runCli([...args, '--config', ws.configPath]);

@@ -90,7 +90,9 @@ describe('configuration', () => {
       { recordingStartTimestamp: 'yesterday' },
       /"recordingStartTimestamp" must be an ISO-8601 time/,
     ],
-    ['negative delay', { availabilityDelayMinutes: -1 }, /"availabilityDelayMinutes" must be at least 0/],
+    ['negative delay', { availabilityDelayMinutes: -1 }, /"availabilityDelayMinutes" must be at least 2/],
+    ['no delay', { availabilityDelayMinutes: 0 }, /"availabilityDelayMinutes" must be at least 2; got 0/],
+    ['a one-minute delay', { availabilityDelayMinutes: 1 }, /"availabilityDelayMinutes" must be at least 2/],
     [
       'fractional length',
       { maxRecordingLengthMinutes: 1.5 },
@@ -171,6 +173,19 @@ describe('configuration', () => {
       assert.deepEqual(
         [config.maxRunMinutes, config.availabilityDelayMinutes, config.maxRecordingLengthMinutes],
         [7, 10, 999],
+      );
+    });
+  });
+
+  it('accepts an availability delay of 2 minutes and refuses a smaller one given as a flag', async () => {
+    await withConfig({ availabilityDelayMinutes: 2 }, (file) => {
+      assert.equal(loadConfig(file, { env: {} }).availabilityDelayMinutes, 2);
+      assert.throws(
+        () => loadConfig(file, { env: {}, overrides: { availabilityDelayMinutes: 1 } }),
+        (e: unknown) =>
+          e instanceof ConfigError &&
+          e.exitCode === 2 &&
+          /--availability-delay must be at least 2/.test(e.message),
       );
     });
   });

@@ -35,7 +35,8 @@ describe('run: a busy day', () => {
     const queriesBefore = setup.sim.log.filter((e) => e.path.endsWith('/details/query')).length;
     assert.ok(queriesBefore >= 15, `the first run pages through the day (${queriesBefore} queries)`);
 
-    const t1 = Date.now();
+    // New since the first run's window end (now − the 2-minute availability delay), and ended before the second's.
+    const t1 = Date.now() - 2 * MIN;
     for (let i = 0; i < 20; i += 1)
       addConversation(setup.sim.org, {
         startMs: t1 + i * 20,

@@ -17,7 +17,7 @@ describe('run: settle rules against the simulator', () => {
     const { ws, sim } = setup;
     const { result, report } = await ingest(ws);
     assert.equal(result.code, 1, 'alerts were raised');
-    const expected = expectedArchive(sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 0);
+    const expected = expectedArchive(sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 2);
     const media = (await archiveFiles(ws.archiveDir)).filter((f) => f.endsWith('.wav'));
     assert.deepEqual(media, [...expected.values()].map((e) => e.file).sort());
     const parked = new Set((await retryEntries(ws)).map((n) => n.replace(/\.xml$/, '')));
@@ -85,7 +85,8 @@ describe('run: settle rules against the simulator', () => {
       'the conversations before and after it are settled in this run',
     );
     assert.equal(await readCursorLine(setup.ws), `${before.id};${formatStamp(before.startMs)}`);
-    setup.sim.org.endConversation(live.id, Date.now());
+    // Ended long enough ago to be past the 2-minute availability delay.
+    setup.sim.org.endConversation(live.id, Date.now() - 3 * MIN);
     const second = await ingest(setup.ws);
     assert.equal(second.result.code, 0, second.result.stderr);
     assert.equal(second.report.counts.ingested, 1);

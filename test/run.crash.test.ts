@@ -58,7 +58,7 @@ describe('run: crashes, signals and overlapping runs', () => {
     });
     t.after(() => setup.cleanup());
     const { ws, sim } = setup;
-    const expected = expectedArchive(sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 0);
+    const expected = expectedArchive(sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 2);
     const lock = path.join(path.dirname(ws.cursorFile), 'pol1_src1.lock');
     let seed = 7;
     const random = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
@@ -169,7 +169,7 @@ describe('run: crashes, signals and overlapping runs', () => {
     const next = await ingest(setup.ws);
     assert.equal(next.result.code, 0, next.result.stderr);
     assert.ok(next.report.counts.ingested > 0, 'the signal came mid-run: work was left for the next run');
-    const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 0);
+    const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 2);
     assert.equal(
       (await archiveFiles(setup.ws.archiveDir)).filter((f) => f.endsWith('.wav')).length,
       expected.size,

@@ -108,7 +108,7 @@ describe('run: faults', () => {
     const archived = (await archiveFiles(setup.ws.archiveDir)).filter((f) => f.endsWith('.xml')).length;
     assert.ok(archived >= 1 && archived < 30);
     // Everything at or before the cursor is archived.
-    const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 0);
+    const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 2);
     const files = new Set(await archiveFiles(setup.ws.archiveDir));
     for (const e of expected.values()) {
       const conv = setup.sim.org.conversation(e.conversationId)!;

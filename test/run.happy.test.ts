@@ -37,7 +37,7 @@ describe('run: happy path', () => {
     const r = await runCli(['run', '--json', '--config', ws.configPath]);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout) as Report;
-    const expected = expectedArchive(sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 0);
+    const expected = expectedArchive(sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 2);
     assert.ok(expected.size >= 60, `generated ${expected.size} recordings`);
     assert.equal(report.counts.ingested, expected.size);
     assert.equal(report.counts.discovered, 60);

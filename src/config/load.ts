@@ -9,7 +9,14 @@ import { ConfigError } from '../errors.js';
 import { sourceIdPattern } from '../util/ids.js';
 import { registerSecret } from '../util/redact.js';
 import { FieldReader } from './fields.js';
-import { CODECS, type Config, type ConfigOverrides, type ProxyConfig, type TlsConfig } from './types.js';
+import {
+  CODECS,
+  MIN_AVAILABILITY_DELAY_MINUTES,
+  type Config,
+  type ConfigOverrides,
+  type ProxyConfig,
+  type TlsConfig,
+} from './types.js';
 
 const TOP_KEYS = [
   'name',
@@ -151,7 +158,8 @@ export function loadConfig(file: string, options: LoadOptions = {}): Config {
     maxRecordingLengthMinutes:
       overrides.maxRecordingLengthMinutes ?? r.integer('maxRecordingLengthMinutes', { min: 1 }),
     availabilityDelayMinutes:
-      overrides.availabilityDelayMinutes ?? r.integer('availabilityDelayMinutes', { min: 0 }),
+      availabilityDelayOverride(overrides) ??
+      r.integer('availabilityDelayMinutes', { min: MIN_AVAILABILITY_DELAY_MINUTES }),
     userCacheLifetimeMinutes: r.integer('userCacheLifetimeMinutes', { min: 0 }),
     deleteAfterIngest: r.boolean('deleteAfterIngest', false),
     deleteGraceHours: r.integer('deleteGraceHours', { min: 0, fallback: 24 }),
@@ -169,6 +177,16 @@ export function loadConfig(file: string, options: LoadOptions = {}): Config {
   if (config.stateDir === config.archiveDir)
     r.fail('archiveDir', 'must not be the same folder as "stateDir"');
   return deepFreeze(config);
+}
+
+/** `catchup --availability-delay`: the same floor as the file's key (the CLI parser refuses it first). */
+function availabilityDelayOverride(overrides: ConfigOverrides): number | undefined {
+  const minutes = overrides.availabilityDelayMinutes;
+  if (minutes !== undefined && !(minutes >= MIN_AVAILABILITY_DELAY_MINUTES))
+    throw new ConfigError(
+      `--availability-delay must be at least ${MIN_AVAILABILITY_DELAY_MINUTES} (analytics is not instant); got ${minutes}`,
+    );
+  return minutes;
 }
 
 function readClientSecret(

@@ -51,6 +51,9 @@ export interface Config {
   readonly healthcheckUrl: string | undefined;
 }
 
+/** The smallest `availabilityDelayMinutes` (SPEC §2): analytics is not instant. */
+export const MIN_AVAILABILITY_DELAY_MINUTES = 2;
+
 /** Values given on the command line; they win over environment and file (SPEC §2). */
 export interface ConfigOverrides {
   maxRunMinutes?: number;

@@ -12,7 +12,7 @@ import { listWindowAsync } from './async-listing.js';
 import { listWindowSync, type ListingEvents } from './discovery.js';
 import { conversationFacts, participantUserIds, type ConversationFacts } from './facts.js';
 import type { AnalyticsConversation } from '../genesys/index.js';
-import { frontierServes, listSinceFrontier, loadFrontier, rereadPending } from './frontier.js';
+import { frontierServes, listSinceFrontier, loadFrontier, rereadPending, type Frontier } from './frontier.js';
 import type { WorkPool } from './pool.js';
 import type { DurablePrefix } from './prefix.js';
 import { refuseConversation } from './refuse.js';
@@ -38,7 +38,7 @@ export async function discover(
   const { ctx } = deps;
   const frontier = await loadFrontier(ctx.paths.workDir, start);
   if (frontier !== undefined && frontierServes(frontier, windowEnd, ctx.now())) {
-    const outcome = await fromFrontier(deps, frontier.pending, frontier.listedUpTo, windowEnd);
+    const outcome = await fromFrontier(deps, frontier, windowEnd);
     if (outcome === 'done') return windowEnd;
     if (outcome === 'stopped') return undefined;
     ctx.output.debug('the frontier could not serve this run; listing from the cursor');
@@ -81,20 +81,23 @@ async function submit(deps: DiscoveryDeps, facts: ConversationFacts): Promise<vo
 
 async function fromFrontier(
   deps: DiscoveryDeps,
-  pending: Position[],
-  listedUpTo: number,
+  frontier: Frontier,
   windowEnd: number,
 ): Promise<'done' | 'stopped' | 'capped'> {
   const { ctx, prefix, pool } = deps;
-  const fresh = await listSinceFrontier(ctx, listedUpTo, windowEnd);
+  const fresh = await listSinceFrontier(ctx, frontier.listedUpTo, windowEnd);
   if (fresh === 'capped') return 'capped';
-  const { found, missing } = await rereadPending(ctx, pending);
+  const { found } = await rereadPending(ctx, frontier.pending);
   await prefetchUsers(
     ctx,
     [...found, ...fresh].map((f) => f.raw),
   );
-  // A pending conversation analytics no longer returns keeps holding the cursor: never assume it settled.
-  for (const position of missing) prefix.listed(position);
+  // Every pending conversation holds the cursor until it settles in this run, including one analytics
+  // no longer returns (never assume it settled); all are registered before any settles.
+  for (const position of frontier.pending) prefix.listed(position);
+  // Everything else behind listedUpTo settled in earlier runs: the cursor may move up to the newest
+  // of those before each pending one, once that one settles (SPEC §3.2).
+  for (const position of frontier.settled ?? []) prefix.settledEarlier(position);
   for (const facts of [...found, ...fresh]) {
     if (ctx.stopping || pool.stopped) break;
     await submit(deps, facts);

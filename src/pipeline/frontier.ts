@@ -25,6 +25,11 @@ export interface Frontier {
   listedUpTo: number;
   /** Listed but not settled when it was saved; they hold the cursor. */
   pending: Position[];
+  /**
+   * For each pending one, the newest position settled before it: where the cursor may go once
+   * everything before it has settled (SPEC §3.2). Absent in frontiers saved by older versions.
+   */
+  settled?: Position[];
 }
 
 function fileOf(workDir: string): string {
@@ -54,7 +59,8 @@ export async function loadFrontier(workDir: string, cursor: Position): Promise<F
     !isPosition(value.base) ||
     typeof value.listedUpTo !== 'number' ||
     !Array.isArray(value.pending) ||
-    !value.pending.every(isPosition)
+    !value.pending.every(isPosition) ||
+    (value.settled !== undefined && !(Array.isArray(value.settled) && value.settled.every(isPosition)))
   )
     return undefined;
   return comparePositions(value.base, cursor) === 0 ? value : undefined;

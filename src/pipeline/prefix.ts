@@ -1,7 +1,16 @@
 /**
  * Tracks which listed conversations are settled, to find how far the cursor may move (SPEC §3.2):
- * only past a prefix in which everything is settled, and never to a start time that a later page may
- * still repeat (equal start times can straddle pages).
+ * only past a prefix in which everything is settled, never to a start time that a later page may
+ * still repeat (equal start times can straddle pages), and as far as the settled prefix goes,
+ * including conversations settled in earlier runs.
+ *
+ * Invariants (pure: no I/O, no clock):
+ * - the queue is sorted and every entry in it lies after the cursor;
+ * - every conversation at or before the cursor is settled;
+ * - the caller registers every conversation it lists (`listed`) and, for what earlier runs settled,
+ *   the newest settled position before each still-pending one (`settledEarlier`), and only after
+ *   registering all of that run's pending conversations: a conversation after the cursor that is
+ *   not in the queue is then either beyond the `complete` bound, or was settled in an earlier run.
  */
 import { comparePositions, type Position } from '../state/position.js';
 
@@ -27,6 +36,18 @@ export class DurablePrefix {
     let i = this.queue.length;
     while (i > 0 && comparePositions(this.queue[i - 1]!.position, position) > 0) i -= 1;
     this.queue.splice(i, 0, entry);
+  }
+
+  /**
+   * Registers a position settled in an earlier run (from the frontier): it holds nothing back, and
+   * once everything before it has settled the cursor moves to it. The caller promises that every
+   * conversation between the cursor and it that is not registered was settled in an earlier run.
+   * An id already registered keeps its entry (a pending one stays pending).
+   */
+  settledEarlier(position: Position): void {
+    if (this.byId.has(position.conversationId)) return;
+    this.listed(position);
+    this.settled(position.conversationId);
   }
 
   /** Marks a conversation settled: archived, in the retry buffer, or needing no ingest. */
@@ -64,6 +85,25 @@ export class DurablePrefix {
   /** Listed conversations not settled yet, oldest first (the frontier's pending list). */
   outstandingPositions(): Position[] {
     return this.queue.filter((e) => !e.settled).map((e) => e.position);
+  }
+
+  /**
+   * For each pending conversation, the newest settled position before it (and after the previous
+   * pending one), oldest first: where the cursor goes in a later run once everything before it
+   * has settled. Without these the frontier would forget how far earlier runs got (SPEC §3.2).
+   */
+  settledBeforePending(): Position[] {
+    const out: Position[] = [];
+    let newestSettled: Position | undefined;
+    for (const e of this.queue) {
+      if (e.settled) {
+        newestSettled = e.position;
+      } else if (newestSettled !== undefined) {
+        out.push(newestSettled);
+        newestSettled = undefined;
+      }
+    }
+    return out;
   }
 
   get position(): Position {

@@ -101,7 +101,7 @@ const extensionByType: ReadonlyMap<string, string> = new Map([
   ['audio/webm', 'webm'],
 ]);
 
-/** Beyond this, the API's clock is used instead of the local one (SPEC §4 step 2). */
+/** Beyond this the skew between the local clock and the API's raises alert `clockSkew`; the API's clock is always used (SPEC §4 step 2). */
 export const CLOCK_SKEW_LIMIT_MS = 60_000;
 
 /** now − availability delay: where listing stops, the latest a cursor may be set, what lag is measured against. */

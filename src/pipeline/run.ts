@@ -198,14 +198,15 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
         await client.login();
         // One cheap call so the API's clock is known before the window end is chosen (SPEC §4 step 2).
         await client.tokenInfo(controller.signal);
-        const skew = client.clockSkewMs ?? 0;
-        if (Math.abs(skew) > CLOCK_SKEW_LIMIT_MS) {
-          skewMs = skew;
+        // Genesys' time decides the window end and every availability decision, whatever the skew:
+        // a local clock even a few seconds fast would otherwise list up to a time Genesys has not reached.
+        skewMs = client.clockSkewMs ?? 0;
+        if (Math.abs(skewMs) > CLOCK_SKEW_LIMIT_MS) {
           report.alert({
             type: 'clockSkew',
             conversationId: '',
             recordingId: '',
-            message: `the local clock differs from Genesys by ${Math.round(skew / 1000)} s; using Genesys' time`,
+            message: `the local clock differs from Genesys by ${Math.round(skewMs / 1000)} s; using Genesys' time`,
           });
         }
         if (deleting) await processDeletes(ctx, ctx.deletes, journaled);
@@ -273,6 +274,7 @@ export async function runPipeline(cmd: CommandContext, options: PipelineOptions)
           base: saved,
           listedUpTo,
           pending: prefix.outstandingPositions(),
+          settled: prefix.settledBeforePending(),
         });
       }
       let exitCode: number;

@@ -65,7 +65,8 @@ export async function busyDayScenario(options: BenchOptions): Promise<ScenarioOu
     const firstMark = markTraffic(sim);
     const first = await cronRun(ws.configArgs);
     const firstTraffic = trafficSince(sim, firstMark);
-    const t1 = Date.now();
+    // New since the first run's window end (now − the 2-minute availability delay), and ended before the second's.
+    const t1 = Date.now() - 2 * MIN;
     for (let i = 0; i < NEW; i += 1)
       addConversation(sim.org, { startMs: t1 + i * 20, durationMs: 100, recordings: 1, sizeBytes: 2048 });
     await sleep(1000);

@@ -76,7 +76,7 @@ export async function makeWorkspace(
     timezone: 'Europe/Dublin',
     recordingStartTimestamp: new Date(input.recordingStartMs).toISOString(),
     maxRecordingLengthMinutes: 240,
-    availabilityDelayMinutes: input.availabilityDelayMinutes ?? 0,
+    availabilityDelayMinutes: input.availabilityDelayMinutes ?? 2,
     userCacheLifetimeMinutes: 60,
     stateDir: './state',
     archiveDir: './archive',

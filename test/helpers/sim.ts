@@ -60,7 +60,8 @@ export async function startSimWorkspace(
     recordingStartTimestamp: new Date(
       Number.isFinite(startMs) ? startMs : Date.now() - 86_400_000,
     ).toISOString(),
-    availabilityDelayMinutes: 0,
+    // The smallest delay allowed (SPEC §2): conversations a test wants ingested at once end earlier.
+    availabilityDelayMinutes: 2,
     minFreeDiskMb: 1,
     ...options.config,
   });
@@ -149,7 +150,8 @@ export async function archiveFiles(archiveDir: string): Promise<string[]> {
 
 /** The archive holds exactly the simulator's available recordings, byte for byte, and no leftovers. */
 export async function assertArchiveExact(setup: SimSetup): Promise<void> {
-  const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 0);
+  const delayMinutes = setup.ws.config.availabilityDelayMinutes as number;
+  const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), delayMinutes);
   const files = await archiveFiles(setup.ws.archiveDir);
   assert.deepEqual(
     files.filter((f) => f.endsWith('.wav')),

@@ -1,6 +1,6 @@
 /** `run` and `catchup` (SPEC §1): thin wiring over the shared pipeline. */
 import { Command, InvalidArgumentError } from 'commander';
-import type { ConfigOverrides } from '../../config/types.js';
+import { MIN_AVAILABILITY_DELAY_MINUTES, type ConfigOverrides } from '../../config/types.js';
 import type { GlobalOptions } from '../context.js';
 import type { Runner } from '../main.js';
 
@@ -10,8 +10,12 @@ export function positiveInt(value: string): number {
   return Number(value);
 }
 
-export function nonNegativeInt(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
+/** `--availability-delay`: whole minutes, at least 2 like `availabilityDelayMinutes` (SPEC §2). */
+export function availabilityDelay(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < MIN_AVAILABILITY_DELAY_MINUTES)
+    throw new InvalidArgumentError(
+      `must be a whole number of at least ${MIN_AVAILABILITY_DELAY_MINUTES} (analytics is not instant)`,
+    );
   return Number(value);
 }
 
@@ -57,7 +61,7 @@ export function makeCatchupCommand(run: Runner): Command {
     .description('one-off historical back-fill with the same pipeline, up to --until')
     .option('--dry-run', 'discover and report what would be ingested; change nothing')
     .option('--until <time>', 'back-fill up to this time, ISO-8601 (default: now − availability delay)')
-    .option('--availability-delay <min>', 'availability delay for this invocation only', nonNegativeInt)
+    .option('--availability-delay <min>', 'availability delay for this invocation only', availabilityDelay)
     .option('--max-recording-length <min>', 'maximum recording length for this invocation only', positiveInt)
     .action(async (_opts: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<CatchupFlags>();
