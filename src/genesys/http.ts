@@ -227,7 +227,6 @@ export class HttpTransport {
     for (let attempt = 1; ; attempt += 1) {
       if (isApi && this.options.pacing !== false) await this.pacer.acquire(signal);
       if (signal?.aborted) throw abortReason(signal);
-      const started = this.#now();
       this.#inFlight += 1;
       let response: { statusCode: number; headers: IncomingHttpHeaders; body: string };
       try {
@@ -257,7 +256,7 @@ export class HttpTransport {
       const { statusCode: status, headers, body: text } = response;
       if (isApi) {
         if (this.options.pacing !== false) this.pacer.observe(headers, this.#inFlight);
-        this.#learnClock(headers, started);
+        this.#learnClock(headers);
       }
       if (!RETRY_STATUS.has(status)) return { status, headers, text, target };
       // A 429 was not processed, so even an unsafe POST may be repeated.
@@ -295,13 +294,14 @@ export class HttpTransport {
     }
   }
 
-  #learnClock(headers: IncomingHttpHeaders, started: number): void {
+  #learnClock(headers: IncomingHttpHeaders): void {
     if (this.#clockSkewMs !== undefined || typeof headers.date !== 'string') return;
     const server = Date.parse(headers.date);
     if (!Number.isFinite(server)) return;
-    const local = (started + this.#now()) / 2;
-    // `Date` has whole seconds (truncated): its midpoint is half a second later.
-    this.#clockSkewMs = Math.round(server + 500 - local);
+    // A lower bound, on purpose: `Date` is truncated to whole seconds and was stamped before the answer
+    // arrived, so Genesys' time at arrival is at least `server`. A window end built from it never lies
+    // in Genesys' future (SPEC §4 step 2); being up to a second or so early costs nothing.
+    this.#clockSkewMs = server - this.#now();
   }
 
   /** Closes pooled connections (a finished run should not keep sockets open). */

@@ -123,8 +123,9 @@ export class ReportWriter {
     readonly dir: string,
     readonly header: ReportHeader,
     private readonly onFailure: (error: unknown) => void,
+    name: string,
   ) {
-    this.file = path.join(dir, reportFileName(header));
+    this.file = path.join(dir, name);
     this.temp = partialPathFor(this.file);
   }
 
@@ -137,8 +138,18 @@ export class ReportWriter {
     header: ReportHeader,
     onFailure: (error: unknown) => void = () => undefined,
   ): Promise<ReportWriter> {
-    const writer = new ReportWriter(dir, header, onFailure);
     await ensureDir(dir);
+    // Names have whole seconds: a report started in the same second as an earlier one (two quick dry
+    // runs) takes the next free second rather than replace it. Its `startedAt` stays exact.
+    let nameMs = header.startedAtMs;
+    while (await pathExists(path.join(dir, reportFileName({ ...header, startedAtMs: nameMs }))))
+      nameMs += 1000;
+    const writer = new ReportWriter(
+      dir,
+      header,
+      onFailure,
+      reportFileName({ ...header, startedAtMs: nameMs }),
+    );
     try {
       writer.handle = await fs.open(writer.temp, 'wx', FILE_MODE);
       const head = {
@@ -241,4 +252,11 @@ export interface StatusDocument {
 /** `status.json`: the one file a monitoring system needs to read. */
 export async function writeStatus(file: string, status: StatusDocument): Promise<void> {
   await writeFileAtomic(file, `${JSON.stringify(status, null, 2)}\n`);
+}
+
+async function pathExists(file: string): Promise<boolean> {
+  return fs.lstat(file).then(
+    () => true,
+    () => false,
+  );
 }
