@@ -12,5 +12,8 @@ if (
 }
 // Recordings are personal data: nothing this process creates is readable by others.
 process.umask(0o077);
+// Memory stays flat without NODE_OPTIONS (SPEC §5): V8's heap settings, before the modules below allocate.
+const { tuneHeap } = await import('../dist/cli/heap.js');
+tuneHeap();
 const { main } = await import('../dist/cli/main.js');
 process.exitCode = await main(argv);

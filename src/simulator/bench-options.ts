@@ -31,6 +31,8 @@ export interface BenchOptions {
   concurrency: number;
   /** Recordings in the many-recordings memory run. */
   memoryRecordings: number;
+  /** Recordings of 256 KiB in the memory run's `ORIGINAL` catchup. */
+  originalRecordings: number;
   /** Size of the one big recording of the memory run, in MiB. */
   bigRecordingMiB: number;
   /** Runs per command of the startup scenario. */
@@ -48,6 +50,7 @@ Runs the built genesys-ingest against the project's Genesys simulator and prints
   --skip NAME[,NAME]       run all but these
   --recordings N           recordings of the transcoded / original catch-ups (default 2000, quick 300)
   --memory-recordings N    recordings of the memory run (default 10000, quick 2000)
+  --original-recordings N  256 KiB recordings of the memory run's ORIGINAL catchup (default 1000, quick 300)
   --big-mib N              size of the memory run's single recording (default 1024, quick 256)
   --startup-runs N         runs per command of the startup scenario (default 10)
   --rate-limit N           requests per minute per token (default 300)
@@ -108,6 +111,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
       skip: { type: 'string' },
       recordings: { type: 'string' },
       'memory-recordings': { type: 'string' },
+      'original-recordings': { type: 'string' },
       'big-mib': { type: 'string' },
       'startup-runs': { type: 'string' },
       'rate-limit': { type: 'string' },
@@ -139,6 +143,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
     batchCompleteMs: count(values['batch-ms'], 'batch-ms', 5000, 0),
     concurrency: count(values.concurrency, 'concurrency', 4),
     memoryRecordings: count(values['memory-recordings'], 'memory-recordings', quick ? 2000 : 10_000),
+    originalRecordings: count(values['original-recordings'], 'original-recordings', quick ? 300 : 1000),
     bigRecordingMiB: count(values['big-mib'], 'big-mib', quick ? 256 : 1024),
     startupRuns: count(values['startup-runs'], 'startup-runs', 10),
     keep: values.keep === true,

@@ -4,8 +4,9 @@
  * project's Genesys simulator with a realistic rate limit (300 requests/minute) and latency, running
  * the tool as a child process exactly as cron would. Scenarios: `transcoded` and `original`
  * catch-ups (requests per recording, request rate, 429s, wall time against the bound), `busy-day`
- * (a cron run's cost on a busy day), `memory` (peak RSS with many and with huge recordings) and
- * `startup` (operator commands). Prints a table, or one JSON document with `--json`.
+ * (a cron run's cost on a busy day), `memory` (peak RSS, unthrottled: many recordings, an
+ * `ORIGINAL` batch catch-up, one huge recording) and `startup` (operator commands). Prints a
+ * table, or one JSON document with `--json`.
  *
  * A benchmark, not a test: it exits 0 when targets are missed (and says so), 1 only when a scenario
  * crashed, 2 on a bad command line, 130 when interrupted.
