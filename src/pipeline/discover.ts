@@ -116,6 +116,7 @@ async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<numbe
   const queue = planWindows(prefix.position.startMs, windowEnd, ctx.now());
   const events: ListingEvents = {
     onConversation: (facts) => submit(deps, facts),
+    onListed: (facts) => prefix.listed({ startMs: facts.startMs, conversationId: facts.conversationId }),
     onProgress: (complete) => deps.saveCursor(complete),
     onPage: (conversations) => prefetchUsers(ctx, conversations),
     onRefused: (refusal) => refuseConversation(ctx, refusal),

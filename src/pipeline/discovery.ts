@@ -23,8 +23,13 @@ export const VOICE_FILTER: QueryFilter[] = [
 export interface ListingEvents {
   /** A conversation in the window, after the cursor. */
   onConversation(facts: ConversationFacts): Promise<void>;
-  /** Everything up to `complete` has been handed over. */
+  /**
+   * Everything up to `complete` has been listed: handed over, or registered with `onListed` (so the
+   * cursor cannot pass it before it settles).
+   */
   onProgress(complete: Position): Promise<void>;
+  /** A conversation about to be handed over, registered with the durable prefix ahead of time. */
+  onListed?(facts: ConversationFacts): void;
   /**
    * A conversation whose data breaks the model (SPEC §4.3), in the window or with no readable start;
    * refused before the cursor moves past it.
@@ -79,15 +84,20 @@ export async function listWindowSync(
         changed = true;
       }
       await events.onPage?.(page.conversations);
+      // The whole page is registered first, so the cursor may move as soon as its conversations
+      // settle, not only once the last of them has been handed to the (bounded) work pool.
+      const handOver: ConversationFacts[] = [];
       for (const conv of page.conversations) {
         const read = readConversation(conv);
         if (read.startMs !== undefined) newest = Math.max(newest, read.startMs);
         if (!isDue(read, window, after) || seen.has(read.conversationId)) continue;
         seen.add(read.conversationId);
         if (isRefused(read)) await events.onRefused(read);
-        else await events.onConversation(read);
+        else {
+          events.onListed?.(read);
+          handOver.push(read);
+        }
       }
-      if (ctx.stopping) return 'stopped';
       // A relisting pass never moves the cursor until it has read the whole window again.
       if (!changed && attempt === 0)
         await events.onProgress(
@@ -95,6 +105,11 @@ export async function listWindowSync(
             ? { startMs: window.toMs, conversationId: '' }
             : completeBefore(Math.max(newest, window.fromMs)),
         );
+      for (const facts of handOver) {
+        if (ctx.stopping) return 'stopped';
+        await events.onConversation(facts);
+      }
+      if (ctx.stopping) return 'stopped';
     }
     if (!changed) {
       await events.onProgress({ startMs: window.toMs, conversationId: '' });
