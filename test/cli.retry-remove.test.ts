@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { buildRetryCdrXml } from '../src/archive/cdr.js';
 import { BIN, runCli, snapshotTree } from './helpers/cli.js';
+import { ledgerLines } from './helpers/run.js';
 import { makeWorkspace, type Workspace } from './helpers/workspace.js';
 
 const C1 = '11111111-1111-4111-8111-111111111111';
@@ -27,16 +28,6 @@ interface LedgerLine {
   status?: string;
   recordingIds?: string[];
   prev: string;
-}
-
-async function ledgerLines(ws: Workspace): Promise<LedgerLine[]> {
-  const dir = path.join(ws.stateDir, 'ledger', 'pol1_src1');
-  if (!existsSync(dir)) return [];
-  const lines: LedgerLine[] = [];
-  for (const name of (await fs.readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort())
-    for (const line of (await fs.readFile(path.join(dir, name), 'utf8')).split('\n'))
-      if (line !== '') lines.push(JSON.parse(line) as LedgerLine);
-  return lines;
 }
 
 async function addEntries(ws: Workspace): Promise<void> {
@@ -101,7 +92,7 @@ describe('retry remove keeps a trace', () => {
     assert.equal((await fs.stat(path.join(removedDir(ws), C2entry))).mode & 0o777, 0o600);
     assert.equal((await fs.stat(removedDir(ws))).mode & 0o777, 0o700);
 
-    const lines = await ledgerLines(ws);
+    const lines = (await ledgerLines(ws.stateDir)) as unknown as LedgerLine[];
     assert.deepEqual(
       lines.map((l) => [l.type, l.status, l.conversationId, l.conversationStart, l.recordingIds]),
       [
@@ -135,7 +126,11 @@ describe('retry remove keeps a trace', () => {
     const done = await cli(ws, 'retry', 'remove', '--all', '--yes');
     assert.equal(done.code, 0, done.stderr);
     assert.equal((await fs.readdir(removedDir(ws))).length, 2);
-    assert.equal((await ledgerLines(ws)).filter((l) => l.status === 'removed').length, 2);
+    assert.equal(
+      ((await ledgerLines(ws.stateDir)) as unknown as LedgerLine[]).filter((l) => l.status === 'removed')
+        .length,
+      2,
+    );
   });
 
   it('--all on a terminal asks first: "n" changes nothing, "y" removes', async (t) => {

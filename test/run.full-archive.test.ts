@@ -9,20 +9,13 @@ import { describe, it } from 'node:test';
 import { readCdrFile } from '../src/archive/cdr.js';
 import { addConversation, generateOrg } from '../src/simulator/index.js';
 import { baseEnv, runCli } from './helpers/cli.js';
-import { cursorTime, partialFiles, readCursorLine, TEST_ENV } from './helpers/run.js';
+import { cursorTime, ledgerText, partialFiles, readCursorLine, TEST_ENV } from './helpers/run.js';
 import { archiveFiles, startSimWorkspace } from './helpers/sim.js';
 import { fillLeaving, mountTmpfs } from './helpers/tmpfs.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const PAGE = 4096;
-
-async function ledgerText(stateDir: string): Promise<string> {
-  const dir = path.join(stateDir, 'ledger', 'pol1_src1');
-  const names = await fs.readdir(dir).catch(() => []);
-  const texts = await Promise.all(names.map((n) => fs.readFile(path.join(dir, n), 'utf8')));
-  return texts.join('');
-}
 
 describe('run: a full archive volume', () => {
   it('the archive fills up mid-file: no media file is committed smaller than its download, exit 6, cursor at the durable prefix', async (t) => {

@@ -8,20 +8,13 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { formatCursorLine } from '../src/state/cursor-file.js';
 import { baseEnv, runCli } from './helpers/cli.js';
-import { cursorTime, partialFiles, readCursorLine, TEST_ENV } from './helpers/run.js';
+import { cursorTime, ledgerText, partialFiles, readCursorLine, TEST_ENV } from './helpers/run.js';
 import { QUIET_MIX, startSimWorkspace } from './helpers/sim.js';
 import { fillLeaving, mountTmpfs } from './helpers/tmpfs.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const PAGE = 4096;
-
-async function ledgerText(stateDir: string): Promise<string> {
-  const dir = path.join(stateDir, 'ledger', 'pol1_src1');
-  const names = await fs.readdir(dir).catch(() => []);
-  const texts = await Promise.all(names.map((n) => fs.readFile(path.join(dir, n), 'utf8')));
-  return texts.join('');
-}
 
 describe('run: a full reports folder', () => {
   it('the reports folder fills up mid-run: exit 6, cursor saved, status.json written, lock released, no .partial', async (t) => {

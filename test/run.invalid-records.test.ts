@@ -11,7 +11,14 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { addConversation, generateOrg, type SimConversation } from '../src/simulator/index.js';
 import { archiveFiles, startSimWorkspace, type SimSetup } from './helpers/sim.js';
-import { cursorTime, ingest, readCursorLine, retryEntries, type RunReport } from './helpers/run.js';
+import {
+  cursorTime,
+  ingest,
+  ledgerLines,
+  readCursorLine,
+  retryEntries,
+  type RunReport,
+} from './helpers/run.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -38,17 +45,6 @@ async function scenario(
   });
   t.after(() => setup.cleanup());
   return { setup, bad, after };
-}
-
-async function ledgerLines(setup: SimSetup): Promise<Record<string, unknown>[]> {
-  const dir = path.join(setup.ws.stateDir, 'ledger', 'pol1_src1');
-  const lines: Record<string, unknown>[] = [];
-  for (const name of (await fs.readdir(dir)).sort()) {
-    const text = await fs.readFile(path.join(dir, name), 'utf8');
-    for (const line of text.split('\n').filter((l) => l !== ''))
-      lines.push(JSON.parse(line) as Record<string, unknown>);
-  }
-  return lines;
 }
 
 /** The second run: nothing to do, nothing downloaded, no alert. */
@@ -84,7 +80,7 @@ async function assertRefused(
   assert.ok(report.items.some((i) => i.conversationId === s.after.id && i.status === 'ingested'));
   assert.ok(cursorTime(await readCursorLine(s.setup.ws)) > s.after.startMs, 'the cursor moved past it all');
   assert.deepEqual(await retryEntries(s.setup.ws), [], 'a refused record is not retried');
-  const refusedLines = (await ledgerLines(s.setup)).filter(
+  const refusedLines = (await ledgerLines(s.setup.ws.stateDir)).filter(
     (l) => l.type === 'conversation' && l.status === 'refused',
   );
   assert.equal(refusedLines.length, 1, 'one conversation ledger line with status refused');

@@ -62,6 +62,24 @@ export async function retryEntries(ws: Workspace): Promise<string[]> {
   }
 }
 
+/** The ledger files' text, oldest month first (what is stored, unparsed). */
+export async function ledgerText(stateDir: string, key = 'pol1_src1'): Promise<string> {
+  const dir = path.join(stateDir, 'ledger', key);
+  const names = (await fs.readdir(dir).catch(() => [] as string[]))
+    .filter((n) => n.endsWith('.jsonl'))
+    .sort();
+  const texts = await Promise.all(names.map((n) => fs.readFile(path.join(dir, n), 'utf8')));
+  return texts.join('');
+}
+
+/** Every ledger line as stored, parsed, oldest first. */
+export async function ledgerLines(stateDir: string, key = 'pol1_src1'): Promise<Record<string, unknown>[]> {
+  return (await ledgerText(stateDir, key))
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
 export function cursorTime(line: string): number {
   const stamp = line.slice(line.lastIndexOf(';') + 1);
   const [d, t] = stamp.split(' ');
