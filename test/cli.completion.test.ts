@@ -153,6 +153,22 @@ describe('shell completion', () => {
     },
   );
 
+  it('PowerShell: no hashtable key differs from another only by case (PowerShell would refuse the script)', async () => {
+    // Runs without pwsh: PowerShell's hashtables ignore case, so -v and -V as keys of one literal
+    // are a parse error ("Duplicate keys") that would break every completion.
+    const r = await runCli(['completion', 'powershell']);
+    assert.equal(r.code, 0, r.stderr);
+    let keys = 0;
+    const literals = r.stdout.split(/@\{/).slice(1);
+    for (const literal of literals) {
+      const own = [...literal.matchAll(/^\s*'((?:[^']|'')*)' = /gm)].map((m) => m[1]!.toLowerCase());
+      assert.equal(new Set(own).size, own.length, `duplicate keys ignoring case: ${own.join(' ')}`);
+      keys += own.length;
+    }
+    assert.ok(keys >= 12, 'the command tree is keyed by command path');
+    assert.match(r.stdout, /-ccontains/);
+  });
+
   it('an unknown shell is a usage error (exit 2) naming the choices', async () => {
     const r = await runCli(['completion', 'fish']);
     assert.equal(r.code, 2);
