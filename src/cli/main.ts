@@ -4,12 +4,14 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { asStorageError, ExitCode, IngestError } from '../errors.js';
+import { makeCompletionCommand } from './commands/completion.js';
 import { makeCursorCommand } from './commands/cursor.js';
 import { makeRetryCommand } from './commands/retry.js';
 import { makeCatchupCommand, makeRunCommand } from './commands/run.js';
 import { makeStatusCommand } from './commands/status.js';
 import { makeVerifyCommand } from './commands/verify.js';
 import { makeContext, type CommandContext, type GlobalOptions } from './context.js';
+import { addHelpExamples } from './help-examples.js';
 import { Output } from './output.js';
 import { VERSION } from './version.js';
 import { installLastResort, withEscaped } from '../util/last-resort.js';
@@ -45,15 +47,15 @@ export function buildProgram(run: Runner): Command {
     .description(
       'Copy call recordings from Genesys Cloud CX into an archive you own, with a CDR (metadata XML) per recording.',
     )
-    .version(VERSION, '--version', 'print the version and exit')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show help and exit')
     .option(
       '--config <file>',
       'configuration file (default: env GENESYS_INGEST_CONFIG, else ./genesys-ingest.json)',
     )
     .option('--json', 'print one JSON document on stdout and nothing else there')
-    .option('--quiet', 'print only warnings, errors and the result')
-    .option('--verbose', 'print more detail on stderr')
+    .option('-q, --quiet', 'print only warnings, errors and the result')
+    .option('-v, --verbose', 'print more detail on stderr')
     .addOption(new Option('--no-color', 'no colours in output'))
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
@@ -66,6 +68,8 @@ export function buildProgram(run: Runner): Command {
   program.addCommand(makeRetryCommand(run));
   program.addCommand(makeStatusCommand(run));
   program.addCommand(makeVerifyCommand(run));
+  program.addCommand(makeCompletionCommand(run));
+  addHelpExamples(program);
   for (const command of program.commands) propagateSettings(command);
   return program;
 }
@@ -108,7 +112,11 @@ function outputFrom(globals: GlobalOptions, env: NodeJS.ProcessEnv): Output {
 /** Before commander has parsed anything, errors still need to know whether --json was asked for. */
 function outputFromArgv(argv: string[], env: NodeJS.ProcessEnv): Output {
   return outputFrom(
-    { json: argv.includes('--json'), quiet: argv.includes('--quiet'), color: !argv.includes('--no-color') },
+    {
+      json: argv.includes('--json'),
+      quiet: argv.includes('--quiet') || argv.includes('-q'),
+      color: !argv.includes('--no-color'),
+    },
     env,
   );
 }
