@@ -13,14 +13,8 @@ import { RemoteError } from '../src/errors.js';
 import { createGenesysClient, GenesysApiError, type GenesysClientOptions } from '../src/genesys/index.js';
 import type { GenesysClient } from '../src/genesys/index.js';
 import { statePaths, type StatePaths } from '../src/state/paths.js';
-import {
-  addConversation,
-  generateOrg,
-  generatePki,
-  startSimulator,
-  writePki,
-} from '../src/simulator/index.js';
-import type { Simulator, SimulatorOptions, TestPki } from '../src/simulator/index.js';
+import { addConversation, generateOrg, generatePki, startSimulator, writePki } from '../sim/src/index.js';
+import type { Simulator, SimulatorOptions, TestPki } from '../sim/src/index.js';
 import { tempDir } from './helpers/cli.js';
 
 const CLIENT_ID = 'ingest-client';

@@ -27,7 +27,7 @@ import {
   writePki,
   type Simulator,
   type SimConversation,
-} from '../src/simulator/index.js';
+} from '../sim/src/index.js';
 import { tempDir } from './helpers/cli.js';
 
 const SECRET = 'media-SeCrEt-canary-5e1b';

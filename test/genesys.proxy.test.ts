@@ -13,7 +13,7 @@ import { RemoteError } from '../src/errors.js';
 import { createGenesysClient, type GenesysClient } from '../src/genesys/index.js';
 import { openAtomic } from '../src/state/atomic.js';
 import { statePaths } from '../src/state/paths.js';
-import { addConversation, startSimulator, writePki, type Simulator } from '../src/simulator/index.js';
+import { addConversation, startSimulator, writePki, type Simulator } from '../sim/src/index.js';
 import { tempDir } from './helpers/cli.js';
 import { startProxy, type TestProxy } from './helpers/proxy.js';
 

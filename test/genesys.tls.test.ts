@@ -20,7 +20,7 @@ import {
   type PkiFiles,
   type Simulator,
   type TestPki,
-} from '../src/simulator/index.js';
+} from '../sim/src/index.js';
 import { tempDir } from './helpers/cli.js';
 
 const SECRET = 'tls-SeCrEt-canary-90c1';
