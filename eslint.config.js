@@ -4,7 +4,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'demo/', '.tmp/', 'coverage/'] },
+  { ignores: ['dist/', 'sim/dist/', 'node_modules/', 'demo/', '.tmp/', 'coverage/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { addConversation, generateOrg } from '../src/simulator/index.js';
+import { addConversation, generateOrg } from '../sim/src/index.js';
 import { BIN, baseEnv } from './helpers/cli.js';
 import { archiveFiles, startSimWorkspace } from './helpers/sim.js';
 import { TEST_ENV } from './helpers/run.js';

@@ -12,8 +12,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import { DateTime } from 'luxon';
-import { addConversation, expectedMedia, generateOrg } from '../src/simulator/index.js';
-import type { SimConversation, SimOrg, SimRecording } from '../src/simulator/index.js';
+import { addConversation, expectedMedia, generateOrg } from '../sim/src/index.js';
+import type { SimConversation, SimOrg, SimRecording } from '../sim/src/index.js';
 import { archiveFiles, startSimWorkspace } from './helpers/sim.js';
 import { ingest } from './helpers/run.js';
 

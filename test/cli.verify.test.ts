@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ALL_PERMISSIONS } from '../src/simulator/index.js';
+import { ALL_PERMISSIONS } from '../sim/src/index.js';
 import { runCli, snapshotTree } from './helpers/cli.js';
 import { startProxy } from './helpers/proxy.js';
 import { archiveFiles, QUIET_MIX, startSimWorkspace } from './helpers/sim.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { baseEnv, ROOT, tempDir } from './helpers/cli.js';
 
-const DEMO = path.join(ROOT, 'dist', 'simulator', 'demo.js');
+const DEMO = path.join(ROOT, 'sim', 'dist', 'demo.js');
 
 interface DemoResult {
   code: number | null;

@@ -10,7 +10,7 @@ import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { generatePki, writePki, type PkiFiles, type TestPki } from '../src/simulator/certs.js';
+import { generatePki, writePki, type PkiFiles, type TestPki } from '../sim/src/certs.js';
 import { ROOT, baseEnv, runCli, tempDir } from './helpers/cli.js';
 
 const EXAMPLES = path.join(ROOT, 'examples');

@@ -4,24 +4,16 @@
  * media downloads, error classification, and finally a scan for leaked secrets.
  */
 import assert from 'node:assert/strict';
-import { promises as fs, writeFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { inspect } from 'node:util';
 import { after, describe, it } from 'node:test';
-import { loadConfig } from '../src/config/load.js';
 import { RemoteError } from '../src/errors.js';
-import { createGenesysClient, GenesysApiError, type GenesysClientOptions } from '../src/genesys/index.js';
+import { GenesysApiError, type GenesysClientOptions } from '../src/genesys/index.js';
 import type { GenesysClient } from '../src/genesys/index.js';
 import { statePaths, type StatePaths } from '../src/state/paths.js';
-import {
-  addConversation,
-  generateOrg,
-  generatePki,
-  startSimulator,
-  writePki,
-} from '../src/simulator/index.js';
-import type { Simulator, SimulatorOptions, TestPki } from '../src/simulator/index.js';
-import { tempDir } from './helpers/cli.js';
+import { addConversation, generateOrg, generatePki } from '../sim/src/index.js';
+import type { SimulatorOptions, TestPki } from '../sim/src/index.js';
+import { assertNoSecretShown, captureFailure, openClientEnv, type ClientEnv } from './helpers/genesys.js';
 
 const CLIENT_ID = 'ingest-client';
 const SECRET = 'cl1ent-SeCrEt-canary-4d2f9a';
@@ -30,9 +22,7 @@ const secrets = new Set<string>([SECRET, `${CLIENT_ID}:${SECRET}`]);
 /** Error renderings and state files captured along the way. */
 const seen: string[] = [];
 
-interface Env {
-  sim: Simulator;
-  dir: string;
+interface Env extends Pick<ClientEnv, 'sim' | 'dir'> {
   paths: StatePaths;
   make(options?: GenesysClientOptions, patch?: Record<string, unknown>): GenesysClient;
   close(): Promise<void>;
@@ -43,53 +33,24 @@ let sharedPki: TestPki | undefined;
 
 async function env(simOptions: SimulatorOptions = {}): Promise<Env> {
   sharedPki ??= generatePki();
-  const sim = await startSimulator({
-    pki: sharedPki,
-    clients: [{ clientId: CLIENT_ID, clientSecret: SECRET }],
-    ...simOptions,
-  });
-  const dir = await tempDir('gi-genesys-');
-  const pki = await writePki(sim.pki, path.join(dir, 'pki'));
-  const base = {
+  const e = await openClientEnv({
     name: 'test',
-    policyId: 'pol',
-    importSourceId: 'src',
     clientId: CLIENT_ID,
     clientSecret: SECRET,
-    authUrl: sim.authUrl,
-    apiUrl: sim.apiUrl,
-    tls: { trustList: pki.caCert },
-    codec: 'WAV',
-    timezone: 'UTC',
-    recordingStartTimestamp: '2024-01-01T00:00:00Z',
-    maxRecordingLengthMinutes: 60,
-    availabilityDelayMinutes: 5,
-    userCacheLifetimeMinutes: 60,
-  };
-  const clients: GenesysClient[] = [];
-  let n = 0;
+    dirPrefix: 'gi-genesys-',
+    simulator: { pki: sharedPki, ...simOptions },
+  });
   return {
-    sim,
-    dir,
-    paths: statePaths(path.join(dir, 'state'), 'pol', 'src'),
-    make(options = {}, patch = {}) {
-      const file = path.join(dir, `config-${(n += 1)}.json`);
-      writeFileSync(file, JSON.stringify({ ...base, ...patch }));
-      const config = loadConfig(file, { requireSecret: true });
-      const client = createGenesysClient(config, statePaths(config.stateDir, 'pol', 'src'), {
-        retryBaseMs: 5,
-        ...options,
-      });
-      clients.push(client);
-      return client;
-    },
-    async close() {
-      for (const c of clients) c.close();
-      await sim.close();
-      for (const file of await listFiles(path.join(dir, 'state')))
-        seen.push((await fs.readFile(file)).toString('latin1'));
-      await fs.rm(dir, { recursive: true, force: true });
-    },
+    sim: e.sim,
+    dir: e.dir,
+    paths: statePaths(path.join(e.dir, 'state'), 'pol', 'src'),
+    make: (options = {}, patch = {}) => e.make(patch, options),
+    // The state files (token and user caches) join the captured texts before the folder goes.
+    close: () =>
+      e.close(async (dir) => {
+        for (const file of await listFiles(path.join(dir, 'state')))
+          seen.push((await fs.readFile(file)).toString('latin1'));
+      }),
   };
 }
 
@@ -99,17 +60,7 @@ async function listFiles(root: string): Promise<string[]> {
 }
 
 /** Awaits a rejection, records how the error renders, and returns it. */
-async function failure(
-  promise: Promise<unknown>,
-): Promise<Error & { code?: string; status?: number; retryable?: boolean }> {
-  try {
-    await promise;
-  } catch (error) {
-    seen.push(String(error), inspect(error, { depth: 10 }), JSON.stringify(error) ?? '');
-    return error as Error;
-  }
-  assert.fail('expected a rejection');
-}
+const failure = (promise: Promise<unknown>) => captureFailure(seen, promise, { json: true });
 
 async function remember(client: GenesysClient): Promise<void> {
   secrets.add((await client.auth.token()).accessToken);
@@ -408,16 +359,6 @@ describe('secrets', () => {
       seen.some((t) => t.includes('"users"')),
       'the user cache was among the captured files',
     );
-    for (const secret of secrets) {
-      const forms = [
-        secret,
-        encodeURIComponent(secret),
-        Buffer.from(secret).toString('base64'),
-        Buffer.from(secret).toString('base64url'),
-        Buffer.from(secret).toString('hex'),
-      ];
-      for (const text of seen)
-        for (const form of forms) assert.ok(!text.includes(form), `a secret leaked: ${text.slice(0, 200)}`);
-    }
+    assertNoSecretShown(seen, secrets, ['base64', 'base64url', 'hex']);
   });
 });

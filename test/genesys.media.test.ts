@@ -4,31 +4,16 @@
  * stalls, deadlines and aborts — each leaving nothing behind once the caller aborts the file.
  */
 import assert from 'node:assert/strict';
-import { promises as fs, writeFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { inspect } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../src/config/load.js';
-import {
-  createGenesysClient,
-  MediaRefusedError,
-  MediaTransferError,
-  type GenesysClient,
-} from '../src/genesys/index.js';
+import { MediaRefusedError, MediaTransferError, type GenesysClient } from '../src/genesys/index.js';
 import { openAtomic } from '../src/state/atomic.js';
-import { statePaths } from '../src/state/paths.js';
-import {
-  addConversation,
-  expectedMedia,
-  startSimulator,
-  writePki,
-  type Simulator,
-  type SimConversation,
-} from '../src/simulator/index.js';
-import { tempDir } from './helpers/cli.js';
+import { addConversation, expectedMedia, type Simulator, type SimConversation } from '../sim/src/index.js';
+import { assertNoSecretShown, captureFailure, openClientEnv, type ClientEnv } from './helpers/genesys.js';
 
 const SECRET = 'media-SeCrEt-canary-5e1b';
 const seen: string[] = [];
@@ -36,41 +21,13 @@ const signatures = new Set<string>();
 let urlsIssued = 0;
 
 describe('media download', { concurrency: false }, () => {
+  let env: ClientEnv;
   let sim: Simulator;
   let dir: string;
-  let trustList: string;
   let client: GenesysClient;
   let conversation: SimConversation;
-  let n = 0;
 
-  const make = (patch: Record<string, unknown> = {}, options = {}): GenesysClient => {
-    const file = path.join(dir, `config-${(n += 1)}.json`);
-    writeFileSync(
-      file,
-      JSON.stringify({
-        name: 'media',
-        policyId: 'pol',
-        importSourceId: 'src',
-        clientId: 'sim-client',
-        clientSecret: SECRET,
-        authUrl: sim.authUrl,
-        apiUrl: sim.apiUrl,
-        tls: { trustList },
-        codec: 'WAV',
-        timezone: 'UTC',
-        recordingStartTimestamp: '2024-01-01T00:00:00Z',
-        maxRecordingLengthMinutes: 60,
-        availabilityDelayMinutes: 5,
-        userCacheLifetimeMinutes: 60,
-        ...patch,
-      }),
-    );
-    const config = loadConfig(file, { requireSecret: true });
-    return createGenesysClient(config, statePaths(config.stateDir, 'pol', 'src'), {
-      retryBaseMs: 5,
-      ...options,
-    });
-  };
+  const make = (patch: Record<string, unknown> = {}): GenesysClient => env.make(patch);
 
   /** A fresh signed URL for the conversation's recording. */
   const freshUrl = async (): Promise<{ url: string; size: number }> => {
@@ -88,20 +45,16 @@ describe('media download', { concurrency: false }, () => {
 
   const target = (name: string) => openAtomic(path.join(dir, 'archive', name));
 
-  async function fails(promise: Promise<unknown>): Promise<Error & { code?: string; retryable?: boolean }> {
-    try {
-      await promise;
-    } catch (error) {
-      seen.push(String(error), inspect(error, { depth: 10 }));
-      return error as Error;
-    }
-    assert.fail('expected a rejection');
-  }
+  const fails = (promise: Promise<unknown>) => captureFailure(seen, promise);
 
   before(async () => {
-    sim = await startSimulator({ clients: [{ clientId: 'sim-client', clientSecret: SECRET }] });
-    dir = await tempDir('gi-media-');
-    trustList = (await writePki(sim.pki, path.join(dir, 'pki'))).caCert;
+    env = await openClientEnv({
+      name: 'media',
+      clientId: 'sim-client',
+      clientSecret: SECRET,
+      dirPrefix: 'gi-media-',
+    });
+    ({ sim, dir } = env);
     conversation = addConversation(sim.org, {
       startMs: Date.now() - 3_600_000,
       durationMs: 60_000,
@@ -110,11 +63,7 @@ describe('media download', { concurrency: false }, () => {
     client = make();
   });
 
-  after(async () => {
-    client.close();
-    await sim.close();
-    await fs.rm(dir, { recursive: true, force: true });
-  });
+  after(() => env.close());
 
   it('streams, hashes and counts a recording without sending Authorization', async () => {
     const { url, size } = await freshUrl();
@@ -249,15 +198,6 @@ describe('media download', { concurrency: false }, () => {
     // rather than distinct signatures.
     assert.ok(urlsIssued > 3);
     assert.ok(signatures.size >= 2);
-    for (const secret of [...signatures, SECRET]) {
-      const forms = [
-        secret,
-        encodeURIComponent(secret),
-        Buffer.from(secret).toString('base64'),
-        Buffer.from(secret).toString('base64url'),
-      ];
-      for (const text of seen)
-        for (const form of forms) assert.ok(!text.includes(form), `leaked: ${text.slice(0, 300)}`);
-    }
+    assertNoSecretShown(seen, [...signatures, SECRET], ['base64', 'base64url']);
   });
 });

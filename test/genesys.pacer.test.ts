@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Pacer, retryAfterMs, sleep } from '../src/genesys/pacer.js';
-import { RateLimiter } from '../src/simulator/rate-limit.js';
+import { RateLimiter } from '../sim/src/rate-limit.js';
 
 const headers = (d: { limit: number; count: number; resetSeconds: number }): Record<string, string> => ({
   'inin-ratelimit-allowed': String(d.limit),

@@ -4,15 +4,12 @@
  * run-level errors (exit 4) each failure becomes, with messages that say what to check.
  */
 import assert from 'node:assert/strict';
-import { promises as fs, writeFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { inspect } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../src/config/load.js';
 import { ConfigError, RemoteError } from '../src/errors.js';
-import { createGenesysClient, type GenesysClient, type GenesysClientOptions } from '../src/genesys/index.js';
-import { statePaths } from '../src/state/paths.js';
+import type { GenesysClient, GenesysClientOptions } from '../src/genesys/index.js';
 import {
   generatePki,
   startSimulator,
@@ -20,8 +17,9 @@ import {
   type PkiFiles,
   type Simulator,
   type TestPki,
-} from '../src/simulator/index.js';
+} from '../sim/src/index.js';
 import { tempDir } from './helpers/cli.js';
+import { assertNoSecretShown, captureFailure, ClientMaker, type Endpoints } from './helpers/genesys.js';
 
 const SECRET = 'tls-SeCrEt-canary-90c1';
 const seen: string[] = [];
@@ -33,59 +31,15 @@ describe('TLS and connections', { concurrency: false }, () => {
   let files: PkiFiles;
   let plain: Simulator;
   let mutual: Simulator;
-  let n = 0;
-  const clients: GenesysClient[] = [];
+  let clients: ClientMaker;
 
   const make = (
-    sim: Simulator | { authUrl: string; apiUrl: string },
+    sim: Endpoints,
     patch: Record<string, unknown> = {},
     options: GenesysClientOptions = {},
-  ): GenesysClient => {
-    const file = path.join(dir, `config-${(n += 1)}.json`);
-    writeFileSync(
-      file,
-      JSON.stringify({
-        name: 'tls',
-        policyId: 'pol',
-        importSourceId: `s${n}`,
-        clientId: 'sim-client',
-        clientSecret: SECRET,
-        authUrl: sim.authUrl,
-        apiUrl: sim.apiUrl,
-        tls: { trustList: files.caCert },
-        codec: 'WAV',
-        timezone: 'UTC',
-        recordingStartTimestamp: '2024-01-01T00:00:00Z',
-        maxRecordingLengthMinutes: 60,
-        availabilityDelayMinutes: 5,
-        userCacheLifetimeMinutes: 60,
-        ...patch,
-      }),
-    );
-    const config = loadConfig(file, { requireSecret: true });
-    const client = createGenesysClient(
-      config,
-      statePaths(config.stateDir, config.policyId, config.importSourceId),
-      {
-        retryBaseMs: 5,
-        ...options,
-      },
-    );
-    clients.push(client);
-    return client;
-  };
+  ): GenesysClient => clients.make({ authUrl: sim.authUrl, apiUrl: sim.apiUrl, ...patch }, options);
 
-  async function fails(
-    promise: Promise<unknown> | (() => unknown),
-  ): Promise<Error & { code?: string; exitCode?: number }> {
-    try {
-      await (typeof promise === 'function' ? promise() : promise);
-    } catch (error) {
-      seen.push(String(error), inspect(error, { depth: 10 }));
-      return error as Error;
-    }
-    assert.fail('expected a failure');
-  }
+  const fails = (action: Promise<unknown> | (() => unknown)) => captureFailure(seen, action);
 
   const works = async (client: GenesysClient): Promise<void> => {
     const info = await client.tokenInfo();
@@ -97,13 +51,21 @@ describe('TLS and connections', { concurrency: false }, () => {
     dir = await tempDir('gi-tls-');
     pki = generatePki({ pfxPassword: 'pfx-Pass-canary-31' });
     files = await writePki(pki, path.join(dir, 'pki'));
+    clients = new ClientMaker({
+      name: 'tls',
+      dir,
+      clientId: 'sim-client',
+      clientSecret: SECRET,
+      trustList: files.caCert,
+      importSourcePerClient: true,
+    });
     const clientsOption = [{ clientId: 'sim-client', clientSecret: SECRET }];
     plain = await startSimulator({ pki, clients: clientsOption });
     mutual = await startSimulator({ pki, clients: clientsOption, requireClientCert: true });
   });
 
   after(async () => {
-    for (const c of clients) c.close();
+    clients.closeAll();
     await plain.close();
     await mutual.close();
     await fs.rm(dir, { recursive: true, force: true });
@@ -254,15 +216,6 @@ describe('TLS and connections', { concurrency: false }, () => {
   });
 
   it('never shows a secret in these errors', () => {
-    for (const secret of [SECRET, pki.pfxPassword, 'wrong-Pfx-canary-55', ...tokens]) {
-      const forms = [
-        secret,
-        encodeURIComponent(secret),
-        Buffer.from(secret).toString('base64'),
-        Buffer.from(secret).toString('hex'),
-      ];
-      for (const text of seen)
-        for (const form of forms) assert.ok(!text.includes(form), `leaked: ${text.slice(0, 300)}`);
-    }
+    assertNoSecretShown(seen, [SECRET, pki.pfxPassword, 'wrong-Pfx-canary-55', ...tokens], ['base64', 'hex']);
   });
 });

@@ -160,6 +160,7 @@ describe('the npm package', { timeout: 240_000 }, () => {
       assert.ok(!f.startsWith('src/'), `no sources: ${f}`);
       assert.ok(!f.startsWith('test/'), `no tests: ${f}`);
       assert.ok(!f.startsWith('dist/simulator/'), `no simulator: ${f}`);
+      assert.ok(!f.startsWith('sim/'), `no simulator workspace: ${f}`);
       assert.ok(!f.endsWith('.map'), `no source maps: ${f}`);
       assert.ok(!f.startsWith('node_modules/'), `no node_modules: ${f}`);
     }

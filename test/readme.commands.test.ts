@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { toolCommand } from '../src/simulator/demo-summary.js';
+import { toolCommand } from '../sim/src/demo-summary.js';
 import { BIN, ROOT, baseEnv, type CliResult } from './helpers/cli.js';
 
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');

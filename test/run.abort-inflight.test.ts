@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { addConversation, generateOrg } from '../src/simulator/index.js';
+import { addConversation, generateOrg } from '../sim/src/index.js';
 import { startSimWorkspace } from './helpers/sim.js';
 import { cursorTime, ingest, partialFiles, readCursorLine, retryEntries } from './helpers/run.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addConversation, generateOrg } from '../src/simulator/index.js';
+import { addConversation, generateOrg } from '../sim/src/index.js';
 import { startSimWorkspace } from './helpers/sim.js';
 import { cursorTime, ingest, readCursorLine } from './helpers/run.js';
 

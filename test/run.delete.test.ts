@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseCdrXml } from '../src/archive/cdr.js';
-import { addConversation, generateOrg } from '../src/simulator/index.js';
+import { addConversation, generateOrg } from '../sim/src/index.js';
 import { archiveFiles, startSimWorkspace } from './helpers/sim.js';
 import { ingest, retryEntries } from './helpers/run.js';
 

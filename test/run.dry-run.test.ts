@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { addConversation, generateOrg } from '../src/simulator/index.js';
+import { addConversation, generateOrg } from '../sim/src/index.js';
 import { hasRunBefore } from '../src/state/cursor-file.js';
 import { statePaths } from '../src/state/paths.js';
 import { baseEnv, runCli, tempDir } from './helpers/cli.js';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { buildRetryCdrXml, parseCdrXml } from '../src/archive/cdr.js';
-import { addConversation, expectedMedia, generateOrg } from '../src/simulator/index.js';
+import { addConversation, expectedMedia, generateOrg } from '../sim/src/index.js';
 import { startProxy } from './helpers/proxy.js';
 import { runCli, snapshotTree } from './helpers/cli.js';
 import { archiveFiles, QUIET_MIX, startSimWorkspace } from './helpers/sim.js';

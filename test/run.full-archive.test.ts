@@ -7,7 +7,7 @@ import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { readCdrFile } from '../src/archive/cdr.js';
-import { addConversation, generateOrg } from '../src/simulator/index.js';
+import { addConversation, generateOrg } from '../sim/src/index.js';
 import { baseEnv, runCli } from './helpers/cli.js';
 import { cursorTime, ledgerText, partialFiles, readCursorLine, TEST_ENV } from './helpers/run.js';
 import { archiveFiles, startSimWorkspace } from './helpers/sim.js';

@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { addConversation, generateOrg, type SimConversation } from '../src/simulator/index.js';
+import { addConversation, generateOrg, type SimConversation } from '../sim/src/index.js';
 import { archiveFiles, startSimWorkspace, type SimSetup } from './helpers/sim.js';
 import {
   cursorTime,

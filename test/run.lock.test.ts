@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readLedger, verifyChain, type LedgerLine } from '../src/state/ledger.js';
-import { addConversation, generateOrg } from '../src/simulator/index.js';
+import { addConversation, generateOrg } from '../sim/src/index.js';
 import { baseEnv, spawnCli } from './helpers/cli.js';
 import { assertArchiveExact, startSimWorkspace, type SimSetup } from './helpers/sim.js';
 import { ingest, TEST_ENV } from './helpers/run.js';

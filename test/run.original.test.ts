@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { DateTime } from 'luxon';
-import { addConversation, expectedMedia, generateOrg, type SimOrg } from '../src/simulator/index.js';
+import { addConversation, expectedMedia, generateOrg, type SimOrg } from '../sim/src/index.js';
 import { mediaExtension } from '../src/pipeline/rules.js';
 import { archiveFiles, QUIET_MIX, startSimWorkspace } from './helpers/sim.js';
 import { ingest, retryEntries } from './helpers/run.js';

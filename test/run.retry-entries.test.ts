@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DateTime } from 'luxon';
-import { addConversation, generateOrg } from '../src/simulator/index.js';
+import { addConversation, generateOrg } from '../sim/src/index.js';
 import { baseEnv, runCli, spawnCli } from './helpers/cli.js';
 import { archiveFiles, startSimWorkspace } from './helpers/sim.js';
 import { ingest, retryEntries, TEST_ENV } from './helpers/run.js';

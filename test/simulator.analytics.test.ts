@@ -7,8 +7,8 @@ import {
   startSimulator,
   type SimConversation,
   type Simulator,
-} from '../src/simulator/index.js';
-import { simApi, simLogin } from '../src/simulator/test-client.js';
+} from '../sim/src/index.js';
+import { simApi, simLogin } from '../sim/src/test-client.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 4, 10, 12, 0, 0);

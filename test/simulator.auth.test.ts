@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { generatePki, generateOrg, startSimulator, type SimulatorOptions } from '../src/simulator/index.js';
-import { simApi, simLogin, simRequest } from '../src/simulator/test-client.js';
+import { generatePki, generateOrg, startSimulator, type SimulatorOptions } from '../sim/src/index.js';
+import { simApi, simLogin, simRequest } from '../sim/src/test-client.js';
 
 const pki = generatePki();
 const org = generateOrg({ conversations: 5, seed: 'auth' });

@@ -5,14 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
-import {
-  generatePki,
-  startSimulator,
-  writePki,
-  type Simulator,
-  type TestPki,
-} from '../src/simulator/index.js';
-import { simRequest } from '../src/simulator/test-client.js';
+import { generatePki, startSimulator, writePki, type Simulator, type TestPki } from '../sim/src/index.js';
+import { simRequest } from '../sim/src/test-client.js';
 
 const pki: TestPki = generatePki({ pfxPassword: 'secret-pfx' });
 

@@ -6,8 +6,8 @@ import {
   generatePki,
   startSimulator,
   type Simulator,
-} from '../src/simulator/index.js';
-import { TransferError, simApi, simLogin, simRequest } from '../src/simulator/test-client.js';
+} from '../sim/src/index.js';
+import { TransferError, simApi, simLogin, simRequest } from '../sim/src/test-client.js';
 
 const pki = generatePki();
 const NOW = Date.now();

@@ -6,7 +6,7 @@ import {
   generateOrg,
   mediaChunks,
   type SimConversation,
-} from '../src/simulator/index.js';
+} from '../sim/src/index.js';
 
 const TO = Date.UTC(2026, 2, 15, 9);
 const FROM = TO - 3 * 86_400_000;

@@ -6,8 +6,8 @@ import {
   generatePki,
   startSimulator,
   type Simulator,
-} from '../src/simulator/index.js';
-import { simApi, simLogin } from '../src/simulator/test-client.js';
+} from '../sim/src/index.js';
+import { simApi, simLogin } from '../sim/src/test-client.js';
 
 const pki = generatePki();
 const NOW = Date.now();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { generateOrg, generatePki, startSimulator, type Simulator } from '../src/simulator/index.js';
-import { simApi, simLogin } from '../src/simulator/test-client.js';
+import { generateOrg, generatePki, startSimulator, type Simulator } from '../sim/src/index.js';
+import { simApi, simLogin } from '../sim/src/test-client.js';
 
 const pki = generatePki();
 const org = generateOrg({ conversations: 0, agents: 6, deletedAgents: 3, seed: 'users' });

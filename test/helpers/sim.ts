@@ -15,8 +15,8 @@ import {
   type OrgSpec,
   type SimulatorOptions,
   type Simulator,
-} from '../../src/simulator/index.js';
-import type { MediaFormat, SimConversation, SimOrg } from '../../src/simulator/index.js';
+} from '../../sim/src/index.js';
+import type { MediaFormat, SimConversation, SimOrg } from '../../sim/src/index.js';
 import { partialFiles } from './run.js';
 import { makeWorkspace, type Workspace } from './workspace.js';
 

@@ -8,7 +8,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The package root: this file is `dist/simulator/demo-workspace.js`. */
+/** The product's package root, the repository's: this file is `sim/dist/demo-workspace.js`. */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = path.join(PACKAGE_ROOT, 'bin', 'genesys-ingest.js');
 

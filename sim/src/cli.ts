@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Runs the simulator as a process: `node dist/simulator/cli.js --days 3 --conversations 200
+ * Runs the simulator as a process: `node sim/dist/cli.js --days 3 --conversations 200
  * --state-file sim.json`. Writes the PKI (CA first) to a folder, prints one JSON line with the URLs,
  * client credentials and file paths (also written to `--state-file`), and serves until SIGINT or
  * SIGTERM.
