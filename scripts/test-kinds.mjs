@@ -27,6 +27,7 @@ const STARTERS = new Set([
   'startSimWorkspace',
   'startProxy',
   'mountTmpfs',
+  'openClientEnv',
 ]);
 
 /**
