@@ -1,6 +1,5 @@
 /** Everything one run shares, and the rule for which failures stop it (SPEC §4.6). */
 import { UnsafeIdError } from '../archive/layout.js';
-import type { Output } from '../cli/output.js';
 import type { Config } from '../config/types.js';
 import { InterruptedError, LockedError, RemoteError, StorageError } from '../errors.js';
 import {
@@ -12,6 +11,7 @@ import {
 import type { Ledger } from '../state/ledger.js';
 import type { Lock } from '../state/lock.js';
 import type { StatePaths } from '../state/paths.js';
+import type { RunEvents } from './events.js';
 import type { ReportWriter } from './report.js';
 import type { DeleteJournal } from './deletes.js';
 import type { DryRunPlan } from './dry-run.js';
@@ -38,7 +38,7 @@ export interface RunContext {
   readonly batcher: BatchFetcher;
   /** At most `concurrency` downloads at a time, however many conversations are in flight. */
   readonly downloads: Semaphore;
-  readonly output: Output;
+  readonly events: RunEvents;
   readonly dryRun: boolean;
   /** What a dry run would do (empty otherwise), for the list printed at the end. */
   readonly plan: DryRunPlan;
@@ -53,24 +53,6 @@ export interface RunContext {
   firstFailure: boolean;
   /** Set when a run-level failure stops new work. */
   stopping: boolean;
-}
-
-/** A whole number from the environment, at least `min`; otherwise the specification's value. */
-function testKnob(env: NodeJS.ProcessEnv, name: string, min: number, fallback: number): number {
-  const value = Number(env[name]);
-  return env[name] !== undefined && env[name] !== '' && Number.isInteger(value) && value >= min
-    ? value
-    : fallback;
-}
-
-/** Two minutes (SPEC §4.3); `GENESYS_INGEST_NOT_READY_POLL_MS` shortens it for the test suite only. */
-export function notReadyPollMs(env: NodeJS.ProcessEnv): number {
-  return testKnob(env, 'GENESYS_INGEST_NOT_READY_POLL_MS', 0, 120_000);
-}
-
-/** 10,000 (SPEC §4.1); `GENESYS_INGEST_SYNC_RESULT_CAP` scales it down for the test suite only. */
-export function syncResultCap(env: NodeJS.ProcessEnv): number {
-  return testKnob(env, 'GENESYS_INGEST_SYNC_RESULT_CAP', 1, 10_000);
 }
 
 /**

@@ -272,7 +272,7 @@ async function lookUpUsers(
   } catch (error) {
     // Media is never held back for user details: the CDR keeps the ids and the names analytics gave.
     if (ctx.signal.aborted) throw error;
-    ctx.output.debug(`user details unavailable for ${facts.conversationId}: ${reasonOf(error)}`);
+    ctx.events.debug(`user details unavailable for ${facts.conversationId}: ${reasonOf(error)}`);
     return new Map();
   }
 }

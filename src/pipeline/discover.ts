@@ -41,7 +41,7 @@ export async function discover(
     const outcome = await fromFrontier(deps, frontier, windowEnd);
     if (outcome === 'done') return windowEnd;
     if (outcome === 'stopped') return undefined;
-    ctx.output.debug('the frontier could not serve this run; listing from the cursor');
+    ctx.events.debug('the frontier could not serve this run; listing from the cursor');
   }
   return fromCursor(deps, windowEnd);
 }

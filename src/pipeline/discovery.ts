@@ -100,7 +100,7 @@ export async function listWindowSync(
       await events.onProgress({ startMs: window.toMs, conversationId: '' });
       return 'complete';
     }
-    ctx.output.debug(`totalHits changed while listing ${query.interval}; listing it again`);
+    ctx.events.debug(`totalHits changed while listing ${query.interval}; listing it again`);
   }
   return 'unstable';
 }

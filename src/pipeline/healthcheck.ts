@@ -5,7 +5,7 @@
 import type { RunContext } from './context.js';
 
 export async function pingHealthcheck(
-  ctx: Pick<RunContext, 'config' | 'client' | 'output'>,
+  ctx: Pick<RunContext, 'config' | 'client' | 'events'>,
   suffix: '' | '/start' | '/fail',
 ): Promise<void> {
   const url = ctx.config.healthcheckUrl;
@@ -18,6 +18,6 @@ export async function pingHealthcheck(
       throwHttpErrors: false,
     });
   } catch (error) {
-    ctx.output.debug(`healthcheck ping failed: ${(error as Error).message}`);
+    ctx.events.debug(`healthcheck ping failed: ${(error as Error).message}`);
   }
 }

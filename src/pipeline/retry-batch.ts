@@ -88,7 +88,7 @@ export async function runRetryBatch(ctx: RunContext, listing: RetryListing, pool
         await settleConversation(ctx, facts, { entry });
       } catch (error) {
         if (!isItemFailure(error)) throw error;
-        ctx.output.debug(`retry of ${entry.file} failed: ${reasonOf(error)}`);
+        ctx.events.debug(`retry of ${entry.file} failed: ${reasonOf(error)}`);
       }
     });
   }

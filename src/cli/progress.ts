@@ -9,12 +9,8 @@
  * (SPEC §5). A resize to 0 while the spinner runs switches to the plain line before the next frame.
  */
 import type { Ora } from 'ora';
-import type { Position } from '../state/position.js';
-import type { RunContext } from './context.js';
-
-export interface ProgressHandle {
-  stop(): void;
-}
+import type { ProgressSource } from '../pipeline/events.js';
+import type { Output } from './output.js';
 
 function duration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '?';
@@ -30,14 +26,11 @@ export function hasUsableSize(stream: { columns?: number; rows?: number }): bool
   return usable(stream.columns) && usable(stream.rows);
 }
 
-export async function startProgress(
-  ctx: RunContext,
-  cursor: () => Position,
-  windowEnd: () => number,
-): Promise<ProgressHandle> {
-  if (!ctx.output.interactive || ctx.output.quiet) return { stop: () => undefined };
+/** Shows the run's progress until the returned function is called. */
+export async function startProgress(output: Output, source: ProgressSource): Promise<() => void> {
+  if (!output.interactive || output.quiet) return () => undefined;
   const stream = process.stderr;
-  const plain = (text: string): void => ctx.output.progress(text);
+  const plain = (text: string): void => output.progress(text);
   let spinner: Ora | undefined;
   const onResize = (): void => {
     if (spinner === undefined || hasUsableSize(stream)) return;
@@ -48,45 +41,43 @@ export async function startProgress(
   };
   if (hasUsableSize(stream)) {
     const { default: ora } = await import('ora');
-    spinner = ora({ stream, discardStdin: false, text: `${ctx.command}: starting` });
+    spinner = ora({ stream, discardStdin: false, text: `${source.command}: starting` });
     stream.on('resize', onResize);
     spinner.start();
   } else {
-    plain(`${ctx.command}: starting`);
+    plain(`${source.command}: starting`);
   }
   const show = (text: string): void => {
     if (spinner === undefined) plain(text);
     else spinner.text = text;
   };
   const started = Date.now();
-  const from = cursor().startMs;
+  const from = source.cursorMs();
   const timer = setInterval(() => {
     const elapsed = (Date.now() - started) / 1000;
-    const c = ctx.report.counts;
+    const c = source.counts();
     const done = c.ingested + c.alreadyArchived;
-    const position = cursor().startMs;
+    const position = source.cursorMs();
     const speed = (position - from) / Math.max(1, Date.now() - started);
-    const eta = speed > 0 ? (windowEnd() - position) / speed : Number.NaN;
+    const eta = speed > 0 ? (source.windowEndMs - position) / speed : Number.NaN;
     const at = new Date(position).toISOString().slice(0, 16).replace('T', ' ');
     // A dry run downloads nothing: it shows what it has found so far instead.
-    if (ctx.dryRun) {
-      const p = ctx.plan.counts;
+    if (source.dryRun) {
+      const p = source.planCounts();
       show(
-        `${ctx.command} --dry-run: ${c.discovered} conversations listed; would ingest ${p.ingest}, retry ${p.retry}, delete ${p.delete}; at ${at} UTC`,
+        `${source.command} --dry-run: ${c.discovered} conversations listed; would ingest ${p.ingest}, retry ${p.retry}, delete ${p.delete}; at ${at} UTC`,
       );
       return;
     }
     show(
-      `${ctx.command}: ${done} recordings (${(done / Math.max(1, elapsed)).toFixed(1)}/s), ${(ctx.client.bytesDownloaded / 1048576).toFixed(1)} MB, cursor ${at} UTC, ETA ${duration(eta)}`,
+      `${source.command}: ${done} recordings (${(done / Math.max(1, elapsed)).toFixed(1)}/s), ${(source.bytesDownloaded() / 1048576).toFixed(1)} MB, cursor ${at} UTC, ETA ${duration(eta)}`,
     );
   }, 1000);
   timer.unref();
-  return {
-    stop() {
-      clearInterval(timer);
-      stream.off('resize', onResize);
-      if (spinner === undefined) plain('');
-      else spinner.stop();
-    },
+  return () => {
+    clearInterval(timer);
+    stream.off('resize', onResize);
+    if (spinner === undefined) plain('');
+    else spinner.stop();
   };
 }

@@ -1,17 +1,17 @@
 /** The operator's cursor commands: read it, and rewind it without ever duplicating (SPEC §1, §3.2). */
 import { readFile } from 'node:fs/promises';
-import type { CommandContext } from '../cli/context.js';
-import { loadForCommand, withLock } from '../cli/context.js';
-import type { Config } from '../config/types.js';
-import { parseIsoInZone } from '../config/fields.js';
-import { ExitCode, UsageError } from '../errors.js';
-import { writeFileAtomic } from '../state/atomic.js';
-import { parseCursorTimestamp, readCursor, writeCursor, type CursorState } from '../state/cursor-file.js';
-import type { StatePaths } from '../state/paths.js';
-import type { Position } from '../state/position.js';
-import { isGenesysId } from '../util/ids.js';
-import { isoInZone, isoUtc } from '../util/time.js';
-import { lagMinutes, windowEndAt } from '../pipeline/rules.js';
+import type { CommandContext } from '../context.js';
+import { loadForCommand, withLock } from '../context.js';
+import type { Config } from '../../config/types.js';
+import { parseIsoInZone } from '../../config/fields.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import { writeFileAtomic } from '../../state/atomic.js';
+import { parseCursorTimestamp, readCursor, writeCursor, type CursorState } from '../../state/cursor-file.js';
+import type { StatePaths } from '../../state/paths.js';
+import type { Position } from '../../state/position.js';
+import { isGenesysId } from '../../util/ids.js';
+import { isoInZone, isoUtc } from '../../util/time.js';
+import { lagMinutes, windowEndAt } from '../../pipeline/rules.js';
 
 export interface CursorView {
   conversationId: string;

@@ -4,14 +4,14 @@
  * cursor lags no more than maxLagMinutes; 5 otherwise, with the reasons named.
  */
 import { promises as fs } from 'node:fs';
-import type { CommandContext } from '../cli/context.js';
-import { loadForCommand } from '../cli/context.js';
-import { ExitCode } from '../errors.js';
-import { lagMinutes } from '../pipeline/rules.js';
-import { readCursor } from '../state/cursor-file.js';
-import { readLock, staleReason } from '../state/lock.js';
-import { retryBufferStats } from '../state/retry-buffer.js';
-import { isoInZone, isoUtc } from '../util/time.js';
+import type { CommandContext } from '../context.js';
+import { loadForCommand } from '../context.js';
+import { ExitCode } from '../../errors.js';
+import { lagMinutes } from '../../pipeline/rules.js';
+import { readCursor } from '../../state/cursor-file.js';
+import { readLock, staleReason } from '../../state/lock.js';
+import { retryBufferStats } from '../../state/retry-buffer.js';
+import { isoInZone, isoUtc } from '../../util/time.js';
 
 export interface LastRun {
   command: string | null;

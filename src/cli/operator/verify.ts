@@ -1,10 +1,10 @@
 /** `verify`: runs the checks and prints one line per check (SPEC §1). */
-import type { CommandContext } from '../cli/context.js';
-import { loadForCommand, type Loaded } from '../cli/context.js';
-import { ExitCode } from '../errors.js';
-import type { ArchiveFinding } from '../verify/archive.js';
-import type { Check } from '../verify/check.js';
-import { offlineChecks } from '../verify/offline.js';
+import type { CommandContext } from '../context.js';
+import { loadForCommand, type Loaded } from '../context.js';
+import { ExitCode } from '../../errors.js';
+import type { ArchiveFinding } from '../../verify/archive.js';
+import type { Check } from '../../verify/check.js';
+import { offlineChecks } from '../../verify/offline.js';
 
 export interface VerifyOptions {
   offline: boolean;
@@ -19,7 +19,7 @@ export async function verify(ctx: CommandContext, options: VerifyOptions): Promi
   const checks: Check[] = await offlineChecks(config, paths, ctx.now());
   let unreachable = false;
   if (!options.offline) {
-    const { onlineChecks } = await import('../verify/online.js');
+    const { onlineChecks } = await import('../../verify/online.js');
     const online = await onlineChecks(config, paths, ctx.now());
     checks.push(...online.checks);
     unreachable = online.unreachable;
@@ -42,7 +42,7 @@ async function archiveAudit(
   config: Loaded['config'],
   paths: Loaded['paths'],
 ): Promise<{ checks: Check[]; findings: ArchiveFinding[] }> {
-  const { auditArchive } = await import('../verify/archive.js');
+  const { auditArchive } = await import('../../verify/archive.js');
   const started = Date.now();
   let shown = 0;
   try {

@@ -1,9 +1,9 @@
 /** The operator's retry-buffer commands (SPEC §1, §3.3). */
-import type { CommandContext } from '../cli/context.js';
-import { loadForCommand, withLock } from '../cli/context.js';
-import { renderTable } from '../cli/output.js';
-import { ExitCode, UsageError } from '../errors.js';
-import { Ledger } from '../state/ledger.js';
+import type { CommandContext } from '../context.js';
+import { loadForCommand, withLock } from '../context.js';
+import { renderTable } from '../output.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import { Ledger } from '../../state/ledger.js';
 import {
   addRetryFiles,
   addRetryForConversation,
@@ -12,7 +12,7 @@ import {
   retryBufferStats,
   selectRetryBatch,
   type RetryEntry,
-} from '../state/retry-buffer.js';
+} from '../../state/retry-buffer.js';
 
 function entryView(e: RetryEntry): Record<string, string | number | null> {
   return {

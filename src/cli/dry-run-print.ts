@@ -3,11 +3,10 @@
  * line each elsewhere — bounded to the first few per action with a count of the rest (the report
  * lists every one), and a summary line that says it was a dry run and where the cursor stays.
  */
-import { renderTable } from '../cli/output.js';
+import type { DryRunAction, DryRunPlan, PlannedLine } from '../pipeline/dry-run.js';
+import type { RunOutcome } from '../pipeline/finish.js';
 import { formatCursorLine } from '../state/cursor-file.js';
-import type { Position } from '../state/position.js';
-import type { RunContext } from './context.js';
-import type { DryRunAction, PlannedLine } from './dry-run.js';
+import { renderTable, type Output } from './output.js';
 
 const VERBS: Record<DryRunAction, string> = {
   ingest: 'ingest',
@@ -31,8 +30,7 @@ function target(line: PlannedLine): string {
 }
 
 /** The list of what a run would do, or '' when it would do nothing. */
-export async function renderPlan(ctx: RunContext, reportFile: string): Promise<string> {
-  const { plan, output } = ctx;
+export async function renderPlan(output: Output, plan: DryRunPlan, reportFile: string): Promise<string> {
   const actions = (Object.keys(VERBS) as DryRunAction[]).filter((a) => plan.counts[a] > 0);
   if (actions.length === 0) return '';
   const more = actions
@@ -53,16 +51,10 @@ export async function renderPlan(ctx: RunContext, reportFile: string): Promise<s
 }
 
 /** The dated one-line summary of a dry run. */
-export function dryRunSummary(
-  ctx: RunContext,
-  cursor: Position,
-  lagMinutes: number,
-  exitCode: number,
-): string {
-  const { plan, report } = ctx;
-  const c = report.counts;
+export function dryRunSummary(outcome: RunOutcome): string {
+  const { plan, counts: c, cursor, lagMinutes, exitCode } = outcome;
   const waiting = Math.max(0, c.pending - plan.items);
   const aside = plan.counts.reject === 0 ? '' : `, move aside ${plan.counts.reject}`;
   const skip = plan.counts.skip === 0 ? '' : `, skip ${plan.counts.skip}`;
-  return `${new Date().toISOString()} ${ctx.command} --dry-run: would ingest ${plan.counts.ingest}, retry ${plan.counts.retry}, delete ${plan.counts.delete}${aside}${skip}; ${c.alreadyArchived} already archived, ${waiting} not ready yet, ${c.notRecorded} not recorded, ${c.discovered} conversations listed, ${c.alerts} alert${c.alerts === 1 ? '' : 's'}; nothing was changed; cursor stays ${formatCursorLine(cursor)} (${lagMinutes} minutes behind now − availability delay); exit ${exitCode}`;
+  return `${new Date().toISOString()} ${outcome.command} --dry-run: would ingest ${plan.counts.ingest}, retry ${plan.counts.retry}, delete ${plan.counts.delete}${aside}${skip}; ${c.alreadyArchived} already archived, ${waiting} not ready yet, ${c.notRecorded} not recorded, ${c.discovered} conversations listed, ${c.alerts} alert${c.alerts === 1 ? '' : 's'}; nothing was changed; cursor stays ${formatCursorLine(cursor)} (${lagMinutes} minutes behind now − availability delay); exit ${exitCode}`;
 }
