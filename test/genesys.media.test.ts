@@ -18,7 +18,7 @@ import {
   MediaTransferError,
   type GenesysClient,
 } from '../src/genesys/index.js';
-import { openAtomic } from '../src/state/atomic.js';
+import { openAtomic } from '../src/util/atomic.js';
 import { statePaths } from '../src/state/paths.js';
 import {
   addConversation,

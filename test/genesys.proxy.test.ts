@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config/load.js';
 import { RemoteError } from '../src/errors.js';
 import { createGenesysClient, type GenesysClient } from '../src/genesys/index.js';
-import { openAtomic } from '../src/state/atomic.js';
+import { openAtomic } from '../src/util/atomic.js';
 import { statePaths } from '../src/state/paths.js';
 import { addConversation, startSimulator, writePki, type Simulator } from '../src/simulator/index.js';
 import { tempDir } from './helpers/cli.js';

@@ -3,7 +3,7 @@
  * line each elsewhere — bounded to the first few per action with a count of the rest (the report
  * lists every one), and a summary line that says it was a dry run and where the cursor stays.
  */
-import type { DryRunAction, DryRunPlan, PlannedLine } from '../pipeline/dry-run.js';
+import type { DryRunAction, DryRunPlan, PlannedLine } from '../pipeline/settle/dry-run.js';
 import type { RunOutcome } from '../pipeline/finish.js';
 import { formatCursorLine } from '../state/cursor-file.js';
 import { renderTable, type Output } from './output.js';

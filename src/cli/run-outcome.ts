@@ -4,7 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { ExitCode } from '../errors.js';
-import { reasonOf } from '../pipeline/context.js';
+import { reasonOf } from '../pipeline/failures.js';
 import type { RunOutcome } from '../pipeline/finish.js';
 import { formatCursorLine } from '../state/cursor-file.js';
 import { isGenesysId } from '../util/ids.js';

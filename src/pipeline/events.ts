@@ -2,8 +2,8 @@
  * What the core tells the face while a run goes on. The core never writes to the terminal: it
  * sends notes, warnings and debug lines here, and offers a progress source the face may poll.
  */
-import type { Counts } from './report.js';
-import type { DryRunAction } from './dry-run.js';
+import type { Counts } from '../state/report.js';
+import type { DryRunAction } from './settle/dry-run.js';
 
 /** A live view of the run, for a progress line; every getter is cheap and safe to call at any time. */
 export interface ProgressSource {

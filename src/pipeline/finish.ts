@@ -6,11 +6,11 @@ import { ExitCode, exitCodeOf, LockedError } from '../errors.js';
 import { formatCursorLine } from '../state/cursor-file.js';
 import type { Position } from '../state/position.js';
 import { retryBufferStats } from '../state/retry-buffer.js';
-import type { RunContext } from './context.js';
-import type { DryRunPlan } from './dry-run.js';
+import type { RunContext } from './run-context.js';
+import type { DryRunPlan } from './settle/dry-run.js';
 import { pingHealthcheck } from './healthcheck.js';
-import { writeStatus, type Alert, type Counts } from './report.js';
-import { lagMinutes } from './rules.js';
+import { writeStatus, type Alert, type Counts } from '../state/report.js';
+import { lagMinutes } from './settle/rules.js';
 
 export interface FinishInfo {
   exitCode: number;

@@ -2,7 +2,7 @@
  * `healthcheckUrl` pings (SPEC §2): `<url>/start` when a run starts, `<url>` on success and
  * `<url>/fail` on failure, through the proxy. A failed ping never changes the exit code.
  */
-import type { RunContext } from './context.js';
+import type { RunContext } from './run-context.js';
 
 export async function pingHealthcheck(
   ctx: Pick<RunContext, 'config' | 'client' | 'events'>,

@@ -12,30 +12,32 @@ import { readCursor, writeCursor } from '../state/cursor-file.js';
 import { Ledger } from '../state/ledger.js';
 import { comparePositions, type Position } from '../state/position.js';
 import { listRetryEntries } from '../state/retry-buffer.js';
-import { ensureDir, sweepPartials } from '../state/atomic.js';
+import { ensureDir, sweepPartials } from '../util/atomic.js';
 import { ownStateFolders } from '../state/paths.js';
 import type { Lock } from '../state/lock.js';
 import type { StatePaths } from '../state/paths.js';
 import { isoUtc } from '../util/time.js';
-import type { RunContext } from './context.js';
+import type { RunContext } from './run-context.js';
 import type { RunEvents } from './events.js';
-import { discover } from './discover.js';
-import { saveFrontier } from './frontier.js';
-import { WorkPool } from './pool.js';
-import { DurablePrefix } from './prefix.js';
-import { ReportWriter } from './report.js';
-import { runRetryBatch } from './retry-batch.js';
-import { ArchivedIndex } from './archived-index.js';
-import { SettledIndex } from './settled-index.js';
-import { DeleteJournal, processDeletes } from './deletes.js';
-import { DRY_RUN_RECORDING_LOOKUPS, DryRunPlan, dryRunDeletes } from './dry-run.js';
+import { discover } from './discover/discover.js';
+import { saveFrontier } from '../state/frontier-file.js';
+import { WorkPool } from '../util/work-pool.js';
+import { DurablePrefix } from './discover/durable-prefix.js';
+import { ReportWriter } from '../state/report.js';
+import { runRetryBatch } from './settle/retry-batch.js';
+import { ArchivedIndex } from '../state/archived-index.js';
+import { SettledIndex } from '../state/settled-index.js';
+import { DeleteJournal } from '../state/delete-journal.js';
+import { processDeletes } from './settle/deletes.js';
+import { DRY_RUN_RECORDING_LOOKUPS, DryRunPlan, dryRunDeletes } from './settle/dry-run.js';
 import { finishRun, type RunOutcome } from './finish.js';
-import { CLOCK_SKEW_LIMIT_MS, windowEndAt } from './rules.js';
-import { reconcileLateData } from './reconcile.js';
-import { BatchFetcher } from './original.js';
-import { Semaphore } from './semaphore.js';
+import { CLOCK_SKEW_LIMIT_MS, windowEndAt } from './settle/rules.js';
+import { reconcileLateData } from './discover/reconcile.js';
+import { BatchFetcher } from './settle/original-batch.js';
+import { FreeSpace } from '../util/free-space.js';
+import { Semaphore } from '../util/semaphore.js';
 import { BATCH_MAX_ITEMS } from '../genesys/recordings.js';
-import { InflightJournal } from './inflight.js';
+import { InflightJournal } from '../state/inflight-journal.js';
 import { pingHealthcheck } from './healthcheck.js';
 import path from 'node:path';
 
@@ -144,6 +146,7 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
     get batcher(): BatchFetcher {
       return batcher;
     },
+    freeSpace: new FreeSpace(config.archiveDir),
     downloads: new Semaphore(config.concurrency),
     events,
     dryRun: options.dryRun,

@@ -5,13 +5,13 @@ import { loadForCommand, withLock } from '../context.js';
 import type { Config } from '../../config/types.js';
 import { parseIsoInZone } from '../../config/fields.js';
 import { ExitCode, UsageError } from '../../errors.js';
-import { writeFileAtomic } from '../../state/atomic.js';
+import { writeFileAtomic } from '../../util/atomic.js';
 import { parseCursorTimestamp, readCursor, writeCursor, type CursorState } from '../../state/cursor-file.js';
 import type { StatePaths } from '../../state/paths.js';
 import type { Position } from '../../state/position.js';
 import { isGenesysId } from '../../util/ids.js';
 import { isoInZone, isoUtc } from '../../util/time.js';
-import { lagMinutes, windowEndAt } from '../../pipeline/rules.js';
+import { lagMinutes, windowEndAt } from '../../pipeline/settle/rules.js';
 
 export interface CursorView {
   conversationId: string;

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import type { CommandContext } from '../context.js';
 import { loadForCommand } from '../context.js';
 import { ExitCode } from '../../errors.js';
-import { lagMinutes } from '../../pipeline/rules.js';
+import { lagMinutes } from '../../pipeline/settle/rules.js';
 import { readCursor } from '../../state/cursor-file.js';
 import { readLock, staleReason } from '../../state/lock.js';
 import { retryBufferStats } from '../../state/retry-buffer.js';

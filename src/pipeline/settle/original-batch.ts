@@ -6,19 +6,19 @@
  * usual rules — never taken as having no recording.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BATCH_MAX_ITEMS } from '../genesys/recordings.js';
+import { BATCH_MAX_ITEMS } from '../../genesys/recordings.js';
 import {
   GenesysApiError,
   MediaTransferError,
   type BatchDownloadItem,
   type BatchDownloadResult,
   type RecordingMetadata,
-} from '../genesys/index.js';
+} from '../../genesys/index.js';
 import type { MediaSource } from './archive-recording.js';
-import type { RunContext } from './context.js';
-import { participantUserIds, type ConversationFacts } from './facts.js';
-import { settleRecordings, type RecordingWork } from './conversation.js';
-import type { Origin } from './settle-records.js';
+import type { RunContext } from '../run-context.js';
+import { participantUserIds, type ConversationFacts } from '../conversation-facts.js';
+import { settleRecordings, type RecordingWork } from './recordings.js';
+import type { Origin } from './records.js';
 
 /** Batches gather requests for this long after the last one before they are sent short of 100. */
 const GATHER_MS = 1000;

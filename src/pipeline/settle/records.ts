@@ -5,14 +5,14 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ArchivedCdr, RetryCdr } from '../archive/cdr.js';
-import { cdrPath } from '../archive/layout.js';
-import type { LedgerConversationStatus } from '../state/ledger.js';
-import { recordRetryFailure, removeRetryEntry, type RetryEntry } from '../state/retry-buffer.js';
-import { isoUtc } from '../util/time.js';
-import type { RunContext } from './context.js';
-import type { ConversationFacts } from './facts.js';
-import type { AlertType, ItemStatus, ReportItem } from './report.js';
+import type { ArchivedCdr, RetryCdr } from '../../archive/cdr.js';
+import { cdrPath } from '../../archive/layout.js';
+import type { LedgerConversationStatus } from '../../state/ledger.js';
+import { recordRetryFailure, removeRetryEntry, type RetryEntry } from '../../state/retry-buffer.js';
+import { isoUtc } from '../../util/time.js';
+import type { RunContext } from '../run-context.js';
+import type { ConversationFacts } from '../conversation-facts.js';
+import type { AlertType, ItemStatus, ReportItem } from '../../state/report.js';
 
 export interface Origin {
   /** The retry entry this attempt comes from, if any. */

@@ -5,11 +5,16 @@
  * only move to positions strictly earlier than the newest start received so far, and when
  * `totalHits` changes between pages the window is listed again before it moves.
  */
-import type { AnalyticsConversation, ConversationQuery, QueryFilter } from '../genesys/index.js';
-import type { Position } from '../state/position.js';
-import type { RunContext } from './context.js';
-import { isRefused, readConversation, type ConversationFacts, type RefusedConversation } from './facts.js';
-import { completeBefore } from './prefix.js';
+import type { AnalyticsConversation, ConversationQuery, QueryFilter } from '../../genesys/index.js';
+import type { Position } from '../../state/position.js';
+import type { RunContext } from '../run-context.js';
+import {
+  isRefused,
+  readConversation,
+  type ConversationFacts,
+  type RefusedConversation,
+} from '../conversation-facts.js';
+import { completeBefore } from './durable-prefix.js';
 import { intervalString, type QueryWindow } from './windows.js';
 
 export const PAGE_SIZE = 100;

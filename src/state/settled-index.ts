@@ -9,9 +9,9 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { LedgerConversationStatus } from '../state/ledger.js';
+import type { LedgerConversationStatus } from './ledger.js';
 import { asStorageError } from '../errors.js';
-import { ensureDir, FILE_MODE, fsyncDir, writeAll } from '../state/atomic.js';
+import { ensureDir, FILE_MODE, fsyncDir, writeAll } from '../util/atomic.js';
 import { isoUtc } from '../util/time.js';
 
 export interface SettledRecord {

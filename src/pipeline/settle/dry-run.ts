@@ -4,12 +4,12 @@
  * printed at the end. Nothing here downloads, writes, moves or deletes anything: recordings are
  * listed with `formatId=NONE`, retry entries and journaled deletes are read, never touched.
  */
-import { retryEntryExpired, selectRetryBatch, type RetryListing } from '../state/retry-buffer.js';
-import type { RunContext } from './context.js';
-import type { DeleteIntent } from './deletes.js';
-import type { ConversationFacts } from './facts.js';
+import { retryEntryExpired, selectRetryBatch, type RetryListing } from '../../state/retry-buffer.js';
+import type { RunContext } from '../run-context.js';
+import type { DeleteIntent } from '../../state/delete-journal.js';
+import type { ConversationFacts } from '../conversation-facts.js';
 import { recordingAction, type RecordingAction } from './rules.js';
-import { item } from './settle-records.js';
+import { item } from './records.js';
 
 export type DryRunAction = 'ingest' | 'retry' | 'delete' | 'reject' | 'skip';
 

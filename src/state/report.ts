@@ -14,7 +14,7 @@ import {
   renameWithRetry,
   writeAll,
   writeFileAtomic,
-} from '../state/atomic.js';
+} from '../util/atomic.js';
 import { compactUtc, isoUtc } from '../util/time.js';
 
 export type ItemStatus = 'ingested' | 'alreadyArchived' | 'pending' | 'failed' | 'deleted' | 'gone';

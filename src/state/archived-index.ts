@@ -10,7 +10,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { StorageError, asStorageError } from '../errors.js';
-import { ensureDir, FILE_MODE, fsyncDir } from '../state/atomic.js';
+import { ensureDir, FILE_MODE, fsyncDir } from '../util/atomic.js';
 import { isGenesysId } from '../util/ids.js';
 import { isoUtc } from '../util/time.js';
 

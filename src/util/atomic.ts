@@ -13,9 +13,6 @@ export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
 const PARTIAL_SUFFIX = '.partial';
 
-/** Whether folder fsync worked at least once / failed as unsupported (reported by `verify`). */
-export const dirSyncSupport = { unsupported: false };
-
 /** fsync a folder so a rename or create inside it survives power loss; skipped where unsupported. */
 export async function fsyncDir(dir: string): Promise<void> {
   let handle: fs.FileHandle | undefined;
@@ -25,16 +22,8 @@ export async function fsyncDir(dir: string): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // Windows and some network shares cannot open or fsync a folder: the step is skipped there.
-    if (
-      code === 'EISDIR' ||
-      code === 'EPERM' ||
-      code === 'EINVAL' ||
-      code === 'ENOTSUP' ||
-      code === 'EBADF'
-    ) {
-      dirSyncSupport.unsupported = true;
+    if (code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL' || code === 'ENOTSUP' || code === 'EBADF')
       return;
-    }
     throw asStorageError(error, `cannot fsync folder ${dir}`);
   } finally {
     await handle?.close().catch(() => undefined);

@@ -6,14 +6,14 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../state/atomic.js';
-import type { Position } from '../state/position.js';
-import { isoUtc } from '../util/time.js';
+import { writeFileAtomic } from '../../util/atomic.js';
+import type { Position } from '../../state/position.js';
+import { isoUtc } from '../../util/time.js';
 import { listWindowAsync } from './async-listing.js';
-import type { RunContext } from './context.js';
-import { settleConversation } from './conversation.js';
-import type { WorkPool } from './pool.js';
-import { refuseConversation } from './refuse.js';
+import type { RunContext } from '../run-context.js';
+import { settleConversation } from '../settle/conversation.js';
+import type { WorkPool } from '../../util/work-pool.js';
+import { refuseConversation } from '../settle/refuse.js';
 
 const DAY_MS = 86_400_000;
 

@@ -2,7 +2,7 @@
  * The settle rules as pure functions (SPEC §4.2, §4.3), so the decisions that decide whether a
  * recording can be lost are tested on their own, away from I/O.
  */
-export interface ConversationFacts {
+export interface VerdictFacts {
   startMs: number;
   /** Undefined while the conversation is in progress. */
   endMs: number | undefined;
@@ -24,7 +24,7 @@ export type Verdict =
   /** Ready: list its recordings and archive them. */
   | { kind: 'ready' };
 
-export function settleVerdict(conv: ConversationFacts, nowMs: number, limits: SettleLimits): Verdict {
+export function settleVerdict(conv: VerdictFacts, nowMs: number, limits: SettleLimits): Verdict {
   if (conv.endMs === undefined) {
     return nowMs - conv.startMs > limits.maxRecordingLengthMinutes * 60_000
       ? { kind: 'overMaxLength' }

@@ -4,12 +4,12 @@
  * whose times cannot be read, is refused — alert `invalidRecord`, a `failed` item with reason
  * `invalidRecord` (ids as given), a `refused` ledger line — and the cursor moves past it.
  */
-import type { RecordingMetadata } from '../genesys/index.js';
-import { isGenesysId } from '../util/ids.js';
-import { isoUtc, parseUtcIso } from '../util/time.js';
-import type { RunContext } from './context.js';
-import { asGiven, type RefusedConversation } from './facts.js';
-import { countFailure, item, raise } from './settle-records.js';
+import type { RecordingMetadata } from '../../genesys/index.js';
+import { isGenesysId } from '../../util/ids.js';
+import { isoUtc, parseUtcIso } from '../../util/time.js';
+import type { RunContext } from '../run-context.js';
+import { asGiven, type RefusedConversation } from '../conversation-facts.js';
+import { countFailure, item, raise } from './records.js';
 
 /**
  * Refuses a conversation found while listing. One refused in an earlier run (or earlier in this

@@ -9,13 +9,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GenesysApiError } from '../genesys/index.js';
-import { ensureDir, FILE_MODE, writeAll, writeFileAtomic } from '../state/atomic.js';
-import type { Position } from '../state/position.js';
-import type { RunContext } from './context.js';
-import { isDue, VOICE_FILTER, type ListingEvents, type ListingResult } from './discovery.js';
-import { conversationFacts, isRefused, readConversation } from './facts.js';
-import { completeBefore } from './prefix.js';
+import { GenesysApiError } from '../../genesys/index.js';
+import { ensureDir, FILE_MODE, writeAll, writeFileAtomic } from '../../util/atomic.js';
+import type { Position } from '../../state/position.js';
+import type { RunContext } from '../run-context.js';
+import { isDue, VOICE_FILTER, type ListingEvents, type ListingResult } from './sync-listing.js';
+import { conversationFacts, isRefused, readConversation } from '../conversation-facts.js';
+import { completeBefore } from './durable-prefix.js';
 import { intervalString, type QueryWindow } from './windows.js';
 
 const RESULTS_PAGE = 1000;

@@ -4,11 +4,10 @@
  * archived and verified; then the ledger line. A media URL is requested right before its download;
  * a refused or broken download gets a fresh URL at most 3 times per recording per run.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { buildArchivedCdrXml, readCdrFile, type ArchivedCdr, type CdrMedia } from '../archive/cdr.js';
-import { cdrFileName, cdrPath, conversationFolder, mediaFileName } from '../archive/layout.js';
-import { StorageError } from '../errors.js';
+import { buildArchivedCdrXml, readCdrFile, type ArchivedCdr, type CdrMedia } from '../../archive/cdr.js';
+import { cdrFileName, cdrPath, conversationFolder, mediaFileName } from '../../archive/layout.js';
+import { StorageError } from '../../errors.js';
 import {
   MediaRefusedError,
   MediaTransferError,
@@ -16,13 +15,13 @@ import {
   type Recording,
   type RecordingMetadata,
   type UserInfo,
-} from '../genesys/index.js';
-import { openAtomic, writeFileAtomic } from '../state/atomic.js';
-import { isoInZone, isoUtc, parseUtcIso } from '../util/time.js';
-import type { RunContext } from './context.js';
-import { cdrConversationPart, type ConversationFacts } from './facts.js';
+} from '../../genesys/index.js';
+import { openAtomic, writeFileAtomic } from '../../util/atomic.js';
+import { isoInZone, isoUtc, parseUtcIso } from '../../util/time.js';
+import type { RunContext } from '../run-context.js';
+import { cdrConversationPart, type ConversationFacts } from '../conversation-facts.js';
 import { mediaExtension } from './rules.js';
-import { appendRecordingLine, item, ledgerLineFor } from './settle-records.js';
+import { appendRecordingLine, item, ledgerLineFor } from './records.js';
 
 export const MAX_URL_REFRESHES = 3;
 
@@ -145,23 +144,14 @@ export async function alreadyHeld(
   return true;
 }
 
-let freeSpaceCache: { at: number; freeBytes: number } | undefined;
-
 /** No download starts while free space is below minFreeDiskMb plus its size (SPEC §4.6). */
 async function checkFreeSpace(ctx: RunContext, expectedBytes: number): Promise<void> {
-  const now = Date.now();
-  if (freeSpaceCache === undefined || now - freeSpaceCache.at > 5000) {
-    const stats = await fs.statfs(ctx.config.archiveDir);
-    freeSpaceCache = { at: now, freeBytes: stats.bavail * stats.bsize };
-  }
-  const needed = ctx.config.minFreeDiskMb * 1024 * 1024 + expectedBytes;
-  if (freeSpaceCache.freeBytes < needed) {
-    throw new StorageError(
-      'storage.lowSpace',
-      `only ${Math.floor(freeSpaceCache.freeBytes / 1048576)} MB free in ${ctx.config.archiveDir}; minFreeDiskMb is ${ctx.config.minFreeDiskMb}: no download starts below that`,
-    );
-  }
-  freeSpaceCache.freeBytes -= expectedBytes;
+  const freeBytes = await ctx.freeSpace.reserve(expectedBytes, ctx.config.minFreeDiskMb * 1024 * 1024);
+  if (freeBytes === undefined) return;
+  throw new StorageError(
+    'storage.lowSpace',
+    `only ${Math.floor(freeBytes / 1048576)} MB free in ${ctx.config.archiveDir}; minFreeDiskMb is ${ctx.config.minFreeDiskMb}: no download starts below that`,
+  );
 }
 
 /** Downloads one media file into the archive folder; throws item-level errors. */

@@ -4,18 +4,19 @@
  * (SPEC §4.1). Every conversation found is registered with the durable prefix and settled in the
  * pool; the cursor is saved as the prefix grows.
  */
-import type { Position } from '../state/position.js';
-import { isoUtc } from '../util/time.js';
-import type { RunContext } from './context.js';
-import { settleConversation } from './conversation.js';
+import type { Position } from '../../state/position.js';
+import { isoUtc } from '../../util/time.js';
+import type { RunContext } from '../run-context.js';
+import { settleConversation } from '../settle/conversation.js';
 import { listWindowAsync } from './async-listing.js';
-import { listWindowSync, type ListingEvents } from './discovery.js';
-import { conversationFacts, participantUserIds, type ConversationFacts } from './facts.js';
-import type { AnalyticsConversation } from '../genesys/index.js';
-import { frontierServes, listSinceFrontier, loadFrontier, rereadPending, type Frontier } from './frontier.js';
-import type { WorkPool } from './pool.js';
-import type { DurablePrefix } from './prefix.js';
-import { refuseConversation } from './refuse.js';
+import { listWindowSync, type ListingEvents } from './sync-listing.js';
+import { conversationFacts, participantUserIds, type ConversationFacts } from '../conversation-facts.js';
+import type { AnalyticsConversation } from '../../genesys/index.js';
+import { frontierServes, listSinceFrontier, rereadPending } from './frontier.js';
+import { loadFrontier, type Frontier } from '../../state/frontier-file.js';
+import type { WorkPool } from '../../util/work-pool.js';
+import type { DurablePrefix } from './durable-prefix.js';
+import { refuseConversation } from '../settle/refuse.js';
 import { planWindows } from './windows.js';
 
 export interface DiscoveryDeps {

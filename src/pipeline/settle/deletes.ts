@@ -6,87 +6,21 @@
  * it may have been set sooner since, while protected or before a crash) and the call sets
  * `deleteDate` to the earlier of that and now + deleteGraceHours; a later date is never sent.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { buildArchivedCdrXml, readCdrFile, type ArchivedCdr } from '../archive/cdr.js';
-import { hashFile } from '../archive/hash-file.js';
-import { cdrPath } from '../archive/layout.js';
-import { GenesysApiError } from '../genesys/index.js';
-import { fsyncDir, writeFileAtomic } from '../state/atomic.js';
-import { crashPoint } from '../util/crash-point.js';
-import { isGenesysId } from '../util/ids.js';
-import { isoUtc } from '../util/time.js';
-import { isItemFailure, reasonOf, type RunContext } from './context.js';
-import { appendRecordingLine } from './settle-records.js';
+import { buildArchivedCdrXml, readCdrFile, type ArchivedCdr } from '../../archive/cdr.js';
+import { hashFile } from '../../archive/hash-file.js';
+import { cdrPath } from '../../archive/layout.js';
+import { GenesysApiError } from '../../genesys/index.js';
+import { writeFileAtomic } from '../../util/atomic.js';
+import { crashPoint } from '../../util/crash-point.js';
+import { isoUtc } from '../../util/time.js';
+import { type RunContext } from '../run-context.js';
+import { isItemFailure, reasonOf } from '../failures.js';
+import { appendRecordingLine } from './records.js';
 
-export interface DeleteIntent {
-  conversationId: string;
-  recordingId: string;
-  conversationStart: string;
-  journaledAt: string;
-  protectedAlerted?: boolean;
-  failedAlerted?: boolean;
-}
+import { DeleteJournal, type DeleteIntent } from '../../state/delete-journal.js';
 
 const BATCH = 100;
-
-export class DeleteJournal {
-  private pending: DeleteIntent[] = [];
-
-  constructor(private readonly dir: string) {}
-
-  private fileOf(intent: Pick<DeleteIntent, 'conversationId' | 'recordingId'>): string {
-    return path.join(this.dir, `${intent.conversationId}_${intent.recordingId}.json`);
-  }
-
-  /** Reads every journaled intent; unreadable files are reported and left alone. */
-  async load(onInvalid: (file: string) => void): Promise<DeleteIntent[]> {
-    let names: string[];
-    try {
-      names = await fs.readdir(this.dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    const intents: DeleteIntent[] = [];
-    for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
-      try {
-        const intent = JSON.parse(await fs.readFile(path.join(this.dir, name), 'utf8')) as DeleteIntent;
-        if (
-          !isGenesysId(intent.conversationId) ||
-          !isGenesysId(intent.recordingId) ||
-          typeof intent.conversationStart !== 'string'
-        )
-          throw new Error('bad ids');
-        intents.push(intent);
-      } catch {
-        onInvalid(name);
-      }
-    }
-    return intents;
-  }
-
-  /** Journals a delete durably, to be carried out by `takePending()`'s caller or a later run. */
-  async add(intent: DeleteIntent): Promise<void> {
-    await this.write(intent);
-    this.pending.push(intent);
-  }
-
-  takePending(): DeleteIntent[] {
-    const out = this.pending;
-    this.pending = [];
-    return out;
-  }
-
-  async write(intent: DeleteIntent): Promise<void> {
-    await writeFileAtomic(this.fileOf(intent), `${JSON.stringify(intent)}\n`);
-  }
-
-  async clear(intent: DeleteIntent): Promise<void> {
-    await fs.rm(this.fileOf(intent), { force: true });
-    await fsyncDir(this.dir);
-  }
-}
 
 /** The archived CDR, when every media file it names still matches it byte for byte. */
 async function verifiedCdr(

@@ -3,20 +3,20 @@
  * `retryMaxAgeDays` to `dead/`, then up to `retryBatchSize` entries, least recently attempted first,
  * are re-read from Genesys and settled like newly listed conversations.
  */
-import type { RetryCdr } from '../archive/cdr.js';
+import type { RetryCdr } from '../../archive/cdr.js';
 import {
   moveExpiredToDead,
   quarantineInvalid,
   recordRetryFailure,
   selectRetryBatch,
   type RetryListing,
-} from '../state/retry-buffer.js';
-import type { RunContext } from './context.js';
-import { isItemFailure, reasonOf } from './context.js';
+} from '../../state/retry-buffer.js';
+import type { RunContext } from '../run-context.js';
+import { isItemFailure, reasonOf } from '../failures.js';
 import { settleConversation } from './conversation.js';
 import { dryRunRetryBatch } from './dry-run.js';
-import { conversationFacts } from './facts.js';
-import type { WorkPool } from './pool.js';
+import { conversationFacts } from '../conversation-facts.js';
+import type { WorkPool } from '../../util/work-pool.js';
 
 export async function runRetryBatch(ctx: RunContext, listing: RetryListing, pool: WorkPool): Promise<void> {
   // A dry run lists the batch it would take and the files it would move aside, touching none.

@@ -12,7 +12,7 @@
  *   registering all of that run's pending conversations: a conversation after the cursor that is
  *   not in the queue is then either beyond the `complete` bound, or was settled in an earlier run.
  */
-import { comparePositions, type Position } from '../state/position.js';
+import { comparePositions, type Position } from '../../state/position.js';
 
 interface Entry {
   position: Position;

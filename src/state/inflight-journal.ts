@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { asStorageError } from '../errors.js';
-import { ensureDir, FILE_MODE, fsyncDir, isPartialName, writeAll } from '../state/atomic.js';
+import { ensureDir, FILE_MODE, fsyncDir, isPartialName, writeAll } from '../util/atomic.js';
 
 export class InflightJournal {
   private readonly known = new Set<string>();

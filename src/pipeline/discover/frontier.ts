@@ -5,70 +5,15 @@
  * pending. The next run re-reads the pending ones by id and lists newest-first from the window end
  * down to the frontier, so it costs requests in proportion to the new conversations.
  */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import type { AnalyticsConversation, ConversationQuery } from '../genesys/index.js';
-import { writeFileAtomic } from '../state/atomic.js';
-import { comparePositions, type Position } from '../state/position.js';
-import { isGenesysId } from '../util/ids.js';
-import type { RunContext } from './context.js';
-import { PAGE_SIZE, VOICE_FILTER } from './discovery.js';
-import { isRefused, readConversation, type ConversationFacts } from './facts.js';
-import { refuseConversation } from './refuse.js';
+import type { AnalyticsConversation, ConversationQuery } from '../../genesys/index.js';
+import { type Position } from '../../state/position.js';
+import type { RunContext } from '../run-context.js';
+import { PAGE_SIZE, VOICE_FILTER } from './sync-listing.js';
+import { isRefused, readConversation, type ConversationFacts } from '../conversation-facts.js';
+import { refuseConversation } from '../settle/refuse.js';
 import { intervalString, MAX_WINDOW_MS, syncHorizon } from './windows.js';
 
-export interface Frontier {
-  version: 1;
-  /** The cursor saved together with this frontier; any other cursor (a rewind) voids it. */
-  base: Position;
-  /** Everything that started before this was listed completely. */
-  listedUpTo: number;
-  /** Listed but not settled when it was saved; they hold the cursor. */
-  pending: Position[];
-  /**
-   * For each pending one, the newest position settled before it: where the cursor may go once
-   * everything before it has settled (SPEC §3.2). Absent in frontiers saved by older versions.
-   */
-  settled?: Position[];
-}
-
-function fileOf(workDir: string): string {
-  return path.join(workDir, 'frontier.json');
-}
-
-function isPosition(value: unknown): value is Position {
-  const p = value as Position | undefined;
-  return (
-    typeof p?.startMs === 'number' &&
-    Number.isFinite(p.startMs) &&
-    typeof p.conversationId === 'string' &&
-    (p.conversationId === '' || isGenesysId(p.conversationId))
-  );
-}
-
-/** The frontier, if there is a readable one saved with exactly `cursor`. */
-export async function loadFrontier(workDir: string, cursor: Position): Promise<Frontier | undefined> {
-  let value: Frontier;
-  try {
-    value = JSON.parse(await fs.readFile(fileOf(workDir), 'utf8')) as Frontier;
-  } catch {
-    return undefined; // absent or unreadable: list from the cursor, which is always correct
-  }
-  if (
-    value.version !== 1 ||
-    !isPosition(value.base) ||
-    typeof value.listedUpTo !== 'number' ||
-    !Array.isArray(value.pending) ||
-    !value.pending.every(isPosition) ||
-    (value.settled !== undefined && !(Array.isArray(value.settled) && value.settled.every(isPosition)))
-  )
-    return undefined;
-  return comparePositions(value.base, cursor) === 0 ? value : undefined;
-}
-
-export async function saveFrontier(workDir: string, frontier: Frontier): Promise<void> {
-  await writeFileAtomic(fileOf(workDir), `${JSON.stringify(frontier)}\n`);
-}
+import type { Frontier } from '../../state/frontier-file.js';
 
 /** Whether newest-first listing from the frontier can serve the span up to `windowEnd`. */
 export function frontierServes(frontier: Frontier, windowEnd: number, nowMs: number): boolean {
