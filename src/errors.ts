@@ -111,6 +111,16 @@ export function asStorageError(error: unknown, what: string): unknown {
   return error;
 }
 
+/**
+ * The exit code an error means: its own for a typed error, 6 for a file-system error that means the
+ * disk cannot be written, 70 (a bug) for anything else. The one rule, for the report, status.json
+ * and the process alike.
+ */
+export function exitCodeOf(error: unknown): ExitCodeValue {
+  const wrapped = asStorageError(error, 'file system error');
+  return wrapped instanceof IngestError ? wrapped.exitCode : ExitCode.internal;
+}
+
 function describeErrno(code: string): string {
   switch (code) {
     case 'ENOSPC':

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ArchivedIndex } from '../src/pipeline/archived-index.js';
+import { ArchivedIndex } from '../src/state/archived-index.js';
 import { tempDir } from './helpers/cli.js';
 
 const C1 = '11111111-1111-4111-8111-111111111111';

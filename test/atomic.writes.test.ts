@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { StorageError } from '../src/errors.js';
-import { openAtomic, writeAll, type ByteWriter } from '../src/state/atomic.js';
+import { openAtomic, writeAll, type ByteWriter } from '../src/util/atomic.js';
 import { tempDir } from './helpers/cli.js';
 
 /** A file handle that takes at most `step` bytes per write (as a volume filling up does). */

@@ -8,7 +8,7 @@ import {
   parseCursorTimestamp,
 } from '../src/state/cursor-file.js';
 import { comparePositions } from '../src/state/position.js';
-import { parseCursorTime } from '../src/operator/cursor.js';
+import { parseCursorTime } from '../src/cli/operator/cursor.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const ID = '6f0c2a4e-1b1d-4c55-9a2b-0c3f2b1d9e77';

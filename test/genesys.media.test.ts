@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MediaRefusedError, MediaTransferError, type GenesysClient } from '../src/genesys/index.js';
-import { openAtomic } from '../src/state/atomic.js';
+import { openAtomic } from '../src/util/atomic.js';
 import { addConversation, expectedMedia, type Simulator, type SimConversation } from '../sim/src/index.js';
 import { assertNoSecretShown, captureFailure, openClientEnv, type ClientEnv } from './helpers/genesys.js';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RemoteError } from '../src/errors.js';
 import type { GenesysClient, GenesysClientOptions } from '../src/genesys/index.js';
-import { openAtomic } from '../src/state/atomic.js';
+import { openAtomic } from '../src/util/atomic.js';
 import { addConversation, type Simulator } from '../sim/src/index.js';
 import { assertNoSecretShown, captureFailure, openClientEnv, type ClientEnv } from './helpers/genesys.js';
 import { startProxy, type TestProxy } from './helpers/proxy.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DurablePrefix } from '../src/pipeline/prefix.js';
+import { DurablePrefix } from '../src/pipeline/discover/durable-prefix.js';
 import type { Position } from '../src/state/position.js';
 
 const id = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { completeBefore, DurablePrefix } from '../src/pipeline/prefix.js';
-import { mediaExtension, recordingAction, settleVerdict } from '../src/pipeline/rules.js';
-import { MAX_WINDOW_MS, planWindows, syncHorizon } from '../src/pipeline/windows.js';
+import { completeBefore, DurablePrefix } from '../src/pipeline/discover/durable-prefix.js';
+import { mediaExtension, recordingAction, settleVerdict } from '../src/pipeline/settle/rules.js';
+import { MAX_WINDOW_MS, planWindows, syncHorizon } from '../src/pipeline/discover/windows.js';
 
 const MIN = 60_000;
 const NOW = Date.parse('2026-06-15T12:00:00Z');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { DateTime } from 'luxon';
 import { addConversation, expectedMedia, generateOrg, type SimOrg } from '../sim/src/index.js';
-import { mediaExtension } from '../src/pipeline/rules.js';
+import { mediaExtension } from '../src/pipeline/settle/rules.js';
 import { archiveFiles, QUIET_MIX, startSimWorkspace } from './helpers/sim.js';
 import { ingest, retryEntries } from './helpers/run.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { reconcileDay } from '../src/pipeline/reconcile.js';
+import { reconcileDay } from '../src/pipeline/discover/reconcile.js';
 import { addConversation, generateOrg } from '../sim/src/index.js';
 import { archiveFiles, startSimWorkspace } from './helpers/sim.js';
 import { ingest } from './helpers/run.js';

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addConversation, generateOrg } from '../src/simulator/index.js';
+import { addConversation, generateOrg } from '../sim/src/index.js';
 import { baseEnv, runCli, type CliResult } from './helpers/cli.js';
 import { TEST_ENV } from './helpers/run.js';
 import { startSimWorkspace } from './helpers/sim.js';

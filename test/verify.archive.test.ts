@@ -12,7 +12,7 @@ import { buildArchivedCdrXml, type ArchivedCdr } from '../src/archive/cdr.js';
 import { cdrFileName, conversationFolder, mediaFileName } from '../src/archive/layout.js';
 import { loadConfig } from '../src/config/load.js';
 import type { Config } from '../src/config/types.js';
-import { writeFileAtomic } from '../src/state/atomic.js';
+import { writeFileAtomic } from '../src/util/atomic.js';
 import { Ledger, type LedgerEntry } from '../src/state/ledger.js';
 import { statePaths, type StatePaths } from '../src/state/paths.js';
 import { LedgerIndex } from '../src/verify/archive-index.js';

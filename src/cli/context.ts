@@ -1,5 +1,5 @@
 /** What every command receives, and the shared steps: load config, take the lock. */
-import { loadConfig, loadLockIdentity, resolveConfigPath } from '../config/load.js';
+import { loadConfig, loadLockIdentity, readConfigObject, resolveConfigPath } from '../config/load.js';
 import type { Config, ConfigOverrides } from '../config/types.js';
 import { Lock } from '../state/lock.js';
 import { statePaths, type StatePaths } from '../state/paths.js';
@@ -36,12 +36,13 @@ export interface Loaded {
 /** Loads the whole configuration (commands that take no lock). */
 export function loadForCommand(
   ctx: CommandContext,
-  options: { requireSecret?: boolean; overrides?: ConfigOverrides } = {},
+  options: { requireSecret?: boolean; overrides?: ConfigOverrides; raw?: Record<string, unknown> } = {},
 ): Loaded {
   const config = loadConfig(ctx.configPath, {
     env: ctx.env,
     requireSecret: options.requireSecret ?? false,
     overrides: options.overrides ?? {},
+    ...(options.raw === undefined ? {} : { raw: options.raw }),
   });
   return { config, paths: statePaths(config.stateDir, config.policyId, config.importSourceId) };
 }
@@ -56,11 +57,13 @@ export async function withLock<T>(
   fn: (loaded: Loaded, lock: Lock) => Promise<T>,
   options: { requireSecret?: boolean; overrides?: ConfigOverrides } = {},
 ): Promise<T> {
-  const identity = loadLockIdentity(ctx.configPath);
+  // The file is read once: the lock's three keys come from it now, the rest is validated under the lock.
+  const raw = readConfigObject(ctx.configPath);
+  const identity = loadLockIdentity(ctx.configPath, raw);
   const earlyPaths = statePaths(identity.stateDir, identity.policyId, identity.importSourceId);
   const lock = await Lock.acquire(earlyPaths.lockFile, { command, now: () => ctx.now() });
   try {
-    const loaded = loadForCommand(ctx, options);
+    const loaded = loadForCommand(ctx, { ...options, raw });
     return await fn(loaded, lock);
   } finally {
     await lock.release();

@@ -3,7 +3,7 @@
  * commands return an exit code or throw, and never call process.exit.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { asStorageError, ExitCode, IngestError } from '../errors.js';
+import { asStorageError, ExitCode, exitCodeOf, IngestError } from '../errors.js';
 import { makeCompletionCommand } from './commands/completion.js';
 import { makeCursorCommand } from './commands/cursor.js';
 import { makeRetryCommand } from './commands/retry.js';
@@ -13,6 +13,7 @@ import { makeVerifyCommand } from './commands/verify.js';
 import { makeContext, type CommandContext, type GlobalOptions } from './context.js';
 import { addHelpExamples } from './help-examples.js';
 import { Output } from './output.js';
+import { StoppedWith } from './stopped.js';
 import { VERSION } from './version.js';
 import { installLastResort, withEscaped } from '../util/last-resort.js';
 
@@ -127,21 +128,27 @@ function reportError(error: unknown, output: Output): number {
     // commander has already printed its message on stderr.
     return errorDocument(output, ExitCode.usage, error.code, error.message.replace(/^error: /, ''));
   }
+  // A run's outcome decided its exit code already (the one its report and status.json record).
+  if (error instanceof StoppedWith) return tell(error.error, output, error.exitCode);
+  return tell(error, output, exitCodeOf(error));
+}
+
+function tell(error: unknown, output: Output, exitCode: number): number {
   const wrapped = asStorageError(error, 'file system error');
   if (wrapped instanceof IngestError) {
     output.error(wrapped.message);
     if (wrapped.hint !== undefined) output.info(`hint: ${wrapped.hint}`);
     if (wrapped.cause !== undefined)
       output.debug(`cause: ${String((wrapped.cause as Error).message ?? wrapped.cause)}`);
-    return errorDocument(output, wrapped.exitCode, wrapped.code, wrapped.message);
+    return errorDocument(output, exitCode, wrapped.code, wrapped.message);
   }
-  return reportInternal(error, output);
+  return reportInternal(error, output, exitCode);
 }
 
-function reportInternal(error: unknown, output: Output): number {
+function reportInternal(error: unknown, output: Output, exitCode: number = ExitCode.internal): number {
   const err = error as Error | undefined;
   output.error(`internal error (a bug; please report it): ${err?.stack ?? String(error)}`);
-  return errorDocument(output, ExitCode.internal, 'internal', err?.message ?? String(error));
+  return errorDocument(output, exitCode, 'internal', err?.message ?? String(error));
 }
 
 function errorDocument(output: Output, exitCode: number, code: string, message: string): number {

@@ -97,8 +97,7 @@ export interface LockIdentity {
 }
 
 /** Reads only `stateDir`, `policyId` and `importSourceId` (exit 2 if that fails). */
-export function loadLockIdentity(file: string): LockIdentity {
-  const raw = readConfigObject(file);
+export function loadLockIdentity(file: string, raw = readConfigObject(file)): LockIdentity {
   const r = new FieldReader(file, raw);
   const dir = path.dirname(file);
   return {
@@ -114,12 +113,14 @@ export interface LoadOptions {
   overrides?: ConfigOverrides;
   /** Commands that log in need the client secret; operator commands do not. */
   requireSecret?: boolean;
+  /** The file's object, when the caller has read it already (the file is then not read again). */
+  raw?: Record<string, unknown>;
 }
 
 /** Loads, validates and freezes the whole configuration. */
 export function loadConfig(file: string, options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
-  const raw = readConfigObject(file);
+  const raw = options.raw ?? readConfigObject(file);
   const r = new FieldReader(file, raw);
   r.rejectUnknown(TOP_KEYS);
   const dir = path.dirname(file);

@@ -4,7 +4,6 @@
  * cache, and the typed API wrappers. The pipeline and `verify` use only this.
  */
 import type { Config } from '../config/types.js';
-import type { StatePaths } from '../state/paths.js';
 import { AnalyticsApi } from './analytics.js';
 import { ApiClient } from './api-client.js';
 import { Authenticator } from './auth.js';
@@ -14,7 +13,7 @@ import { RecordingsApi, type PollOptions } from './recordings.js';
 import { TokenCache } from './token-cache.js';
 import type { TokenInfo } from './types.js';
 import { UsersApi } from './users.js';
-import type { AtomicFile } from '../state/atomic.js';
+import type { AtomicFile } from '../util/atomic.js';
 
 export { GenesysApiError, MediaRefusedError, MediaTransferError } from './errors.js';
 export type { ApiCall, ApiResult, PinnedToken } from './api-client.js';
@@ -25,6 +24,12 @@ export { USERS_MAX_IDS } from './users.js';
 export type { DownloadOptions, DownloadResult, MediaOptions } from './media.js';
 export type { HttpOptions } from './http.js';
 export type * from './types.js';
+
+/** The two state files the client keeps: the OAuth token cache and the user cache. */
+export interface ClientStateFiles {
+  readonly tokenFile: string;
+  readonly userCacheFile: string;
+}
 
 export interface GenesysClientOptions extends HttpOptions {
   /** Media deadlines (defaults: 10 min minimum, 128 KiB/s, 60 s idle). */
@@ -49,7 +54,7 @@ export class GenesysClient {
   readonly users: UsersApi;
   readonly media: MediaDownloader;
 
-  constructor(config: Config, paths: StatePaths, options: GenesysClientOptions = {}) {
+  constructor(config: Config, paths: ClientStateFiles, options: GenesysClientOptions = {}) {
     this.config = config;
     const writeState = options.writeState !== false;
     this.transport = new HttpTransport(config, options);
@@ -130,7 +135,7 @@ export class GenesysClient {
 /** Builds the client; throws ConfigError when the TLS files or thumbprint are wrong. */
 export function createGenesysClient(
   config: Config,
-  paths: StatePaths,
+  paths: ClientStateFiles,
   options: GenesysClientOptions = {},
 ): GenesysClient {
   return new GenesysClient(config, paths, options);

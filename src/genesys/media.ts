@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { asStorageError, IngestError } from '../errors.js';
-import type { AtomicFile } from '../state/atomic.js';
+import type { AtomicFile } from '../util/atomic.js';
 import { MediaRefusedError, MediaTransferError } from './errors.js';
 import { safeCause } from './transport-errors.js';
 import { abortReason } from './pacer.js';

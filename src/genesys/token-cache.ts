@@ -7,7 +7,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { readIfExists, writeFileAtomic } from '../state/atomic.js';
+import { readIfExists, writeFileAtomic } from '../util/atomic.js';
 import { registerSecret } from '../util/redact.js';
 
 /** A token as the cache holds it; times are epoch ms on the local clock. */

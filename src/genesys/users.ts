@@ -4,7 +4,7 @@
  * `work/` that lives `userCacheLifetimeMinutes` across runs. Users Genesys does not return are
  * cached as unknown too, so a deleted agent costs one lookup per lifetime, not one per recording.
  */
-import { readIfExists, writeFileAtomic } from '../state/atomic.js';
+import { readIfExists, writeFileAtomic } from '../util/atomic.js';
 import type { ApiClient } from './api-client.js';
 import { signalOf, type CallOptions } from './analytics.js';
 import { GenesysApiError } from './errors.js';

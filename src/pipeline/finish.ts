@@ -1,21 +1,16 @@
 /**
  * The end of a run (SPEC §3.7): the report's summary, `status.json`, the `lagging` alert, the
- * healthcheck ping, and what is printed — the report itself with `--json`, a table on a TTY, one
- * summary line plus alerts on a non-TTY (cron).
+ * healthcheck ping, and the outcome handed to the face, which prints it.
  */
-import { createReadStream } from 'node:fs';
-import { renderTable } from '../cli/output.js';
-import { ExitCode, IngestError, LockedError } from '../errors.js';
+import { ExitCode, exitCodeOf, LockedError } from '../errors.js';
 import { formatCursorLine } from '../state/cursor-file.js';
 import type { Position } from '../state/position.js';
 import { retryBufferStats } from '../state/retry-buffer.js';
-import { isGenesysId } from '../util/ids.js';
-import type { RunContext } from './context.js';
-import { reasonOf } from './context.js';
-import { dryRunSummary, renderPlan } from './dry-run-print.js';
+import type { RunContext } from './run-context.js';
+import type { DryRunPlan } from './settle/dry-run.js';
 import { pingHealthcheck } from './healthcheck.js';
-import { writeStatus } from './report.js';
-import { lagMinutes } from './rules.js';
+import { writeStatus, type Alert, type Counts } from '../state/report.js';
+import { lagMinutes } from './settle/rules.js';
 
 export interface FinishInfo {
   exitCode: number;
@@ -27,13 +22,36 @@ export interface FinishInfo {
   startedAt: number;
 }
 
+/** How a run ended: everything the face needs to print it and to exit with. */
+export interface RunOutcome {
+  readonly command: 'run' | 'catchup';
+  readonly dryRun: boolean;
+  /** The one exit code: in the report, in status.json, and the process's. */
+  readonly exitCode: number;
+  /** What stopped the run early, if anything. */
+  readonly failure: unknown;
+  /** The error to tell the operator: the report's own failure, else what stopped the run. */
+  readonly error: unknown;
+  /** The finished report; undefined when it could not be written. */
+  readonly reportFile: string | undefined;
+  readonly counts: Readonly<Counts>;
+  /** Recordings found deleted in Genesys. */
+  readonly goneCount: number;
+  readonly alerts: readonly Alert[];
+  readonly plan: DryRunPlan;
+  /** Where the run left the cursor. */
+  readonly cursor: Position;
+  readonly lagMinutes: number;
+  readonly retryBufferSize: number;
+}
+
 /**
- * Finishes the run; returns the final exit code (an alert raised here, `lagging`, makes it 1). A
- * report that cannot be written is thrown (exit 6, SPEC §4.6) after status.json says so. A dry run
- * is not a run that happened (SPEC §1): no `lagging` (it never moves the cursor, so its lag says
- * nothing about the import source's health), no `status.json`, no healthcheck ping.
+ * Finishes the run and returns its outcome (an alert raised here, `lagging`, makes it exit 1). A
+ * report that cannot be written is the outcome's error (exit 6, SPEC §4.6), after status.json says
+ * so. A dry run is not a run that happened (SPEC §1): no `lagging` (it never moves the cursor, so its
+ * lag says nothing about the import source's health), no `status.json`, no healthcheck ping.
  */
-export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<number> {
+export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<RunOutcome> {
   const { config, paths, report } = ctx;
   const now = ctx.now();
   const position = info.after;
@@ -66,8 +84,7 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<numb
   } catch (error) {
     reportFailure = error;
     // 6 and 4 take precedence over 1 (SPEC §1.1); a failure already decided stays.
-    if (exitCode === ExitCode.ok || exitCode === ExitCode.partial)
-      exitCode = error instanceof IngestError ? error.exitCode : ExitCode.internal;
+    if (exitCode === ExitCode.ok || exitCode === ExitCode.partial) exitCode = exitCodeOf(error);
   }
   // A run that lost its lock writes nothing more of the import source's state (SPEC §3.1): status.json
   // belongs to the run that holds it. Its own report file is still finished.
@@ -89,79 +106,19 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<numb
     });
   if (!ctx.dryRun)
     await pingHealthcheck(ctx, exitCode === ExitCode.ok || exitCode === ExitCode.partial ? '' : '/fail');
-  if (file === undefined) throw reportFailure;
-  await printOutcome(ctx, file, exitCode, { ...info, retryBufferSize: stats.size, lag });
-  return exitCode;
-}
-
-async function printOutcome(
-  ctx: RunContext,
-  reportFile: string,
-  exitCode: number,
-  info: FinishInfo & { retryBufferSize: number; lag: number },
-): Promise<void> {
-  const { output, report } = ctx;
-  if (ctx.dryRun && !output.json) {
-    const plan = await renderPlan(ctx, reportFile);
-    if (plan !== '') output.result(plan);
-  } else if (output.json) {
-    await new Promise<void>((resolve, reject) => {
-      const stream = createReadStream(reportFile);
-      stream.on('error', reject);
-      stream.on('end', resolve);
-      stream.pipe(process.stdout, { end: false });
-    });
-    output.markDocumentWritten();
-  } else if (output.interactive) {
-    const c = report.counts;
-    output.result(
-      await renderTable(
-        output,
-        [
-          'discovered',
-          'ingested',
-          'already',
-          'pending',
-          'failed',
-          'retried',
-          'deleted',
-          'not recorded',
-          'alerts',
-        ],
-        [
-          [
-            c.discovered,
-            c.ingested,
-            c.alreadyArchived,
-            c.pending,
-            c.failed,
-            c.retried,
-            c.deleted,
-            c.notRecorded,
-            c.alerts,
-          ].map(String),
-        ],
-      ),
-    );
-  }
-  const c = report.counts;
-  const gone = report.goneCount;
-  const retry = `${report.counts.failed} failed`;
-  // Dated, so a cron log reads on its own; the report has every detail.
-  const summary = ctx.dryRun
-    ? dryRunSummary(ctx, info.after, info.lag, exitCode)
-    : `${new Date().toISOString()} ${ctx.command}: ${c.ingested} ingested, ${c.alreadyArchived} already archived, ${c.pending} pending, ${retry}, ${gone} deleted in Genesys, ${c.notRecorded} not recorded, ${c.deleted} deleted after ingest, ${c.alerts} alert${c.alerts === 1 ? '' : 's'}; retry buffer ${info.retryBufferSize}; cursor ${formatCursorLine(info.after)}; exit ${exitCode}`;
-  output.info(summary);
-  for (const alert of report.alerts)
-    output.warn(
-      `${alert.type}${alert.conversationId === '' ? '' : ` ${shownId(alert.conversationId)}`}${alert.recordingId === '' ? '' : `/${shownId(alert.recordingId)}`}: ${alert.message}`,
-    );
-  if (info.failure !== undefined && exitCode !== ExitCode.interrupted)
-    output.debug(`stopped by: ${reasonOf(info.failure)}`);
-  output.debug(`report: ${reportFile}`);
-}
-
-/** An id for the terminal: a refused one is shown JSON-escaped, so no control character reaches it. */
-function shownId(id: string): string {
-  return isGenesysId(id) ? id : JSON.stringify(id);
+  return {
+    command: ctx.command,
+    dryRun: ctx.dryRun,
+    exitCode,
+    failure: info.failure,
+    error: reportFailure ?? info.failure,
+    reportFile: file,
+    counts: report.counts,
+    goneCount: report.goneCount,
+    alerts: report.alerts,
+    plan: ctx.plan,
+    cursor: info.after,
+    lagMinutes: lag,
+    retryBufferSize: stats.size,
+  };
 }

@@ -2,10 +2,10 @@
  * `healthcheckUrl` pings (SPEC §2): `<url>/start` when a run starts, `<url>` on success and
  * `<url>/fail` on failure, through the proxy. A failed ping never changes the exit code.
  */
-import type { RunContext } from './context.js';
+import type { RunContext } from './run-context.js';
 
 export async function pingHealthcheck(
-  ctx: Pick<RunContext, 'config' | 'client' | 'output'>,
+  ctx: Pick<RunContext, 'config' | 'client' | 'events'>,
   suffix: '' | '/start' | '/fail',
 ): Promise<void> {
   const url = ctx.config.healthcheckUrl;
@@ -18,6 +18,6 @@ export async function pingHealthcheck(
       throwHttpErrors: false,
     });
   } catch (error) {
-    ctx.output.debug(`healthcheck ping failed: ${(error as Error).message}`);
+    ctx.events.debug(`healthcheck ping failed: ${(error as Error).message}`);
   }
 }

@@ -1,316 +1,308 @@
 /**
- * One pass of the pipeline shared by `run` and `catchup` (SPEC §4): lock, fail-fast checks, login,
- * retry batch, the windows from the cursor to now − availability delay, cursor saves as
- * conversations settle, the report and status.json. Run-level failures stop new work; the cursor is
- * saved at the durable prefix and the error decides the exit code.
+ * One pass of the pipeline shared by `run` and `catchup` (SPEC §4), given a loaded config and a held
+ * lock: fail-fast checks, login, retry batch, the windows from the cursor to now − availability
+ * delay, cursor saves as conversations settle, the report and status.json. Run-level failures stop
+ * new work; the cursor is saved at the durable prefix and the error decides the exit code, once, for
+ * the report, status.json and the exit alike. Nothing here touches the terminal or the process object.
  */
-import type { CommandContext } from '../cli/context.js';
-import { withLock } from '../cli/context.js';
-import type { ConfigOverrides } from '../config/types.js';
-import { ExitCode, IngestError, InterruptedError, UsageError } from '../errors.js';
+import type { Config } from '../config/types.js';
+import { exitCodeOf, ExitCode, IngestError } from '../errors.js';
 import { createGenesysClient } from '../genesys/index.js';
 import { readCursor, writeCursor } from '../state/cursor-file.js';
 import { Ledger } from '../state/ledger.js';
 import { comparePositions, type Position } from '../state/position.js';
 import { listRetryEntries } from '../state/retry-buffer.js';
-import { ensureDir, sweepPartials } from '../state/atomic.js';
+import { ensureDir, sweepPartials } from '../util/atomic.js';
 import { ownStateFolders } from '../state/paths.js';
-import { isoUtc, parseUtcIso } from '../util/time.js';
-import { notReadyPollMs, syncResultCap, type RunContext } from './context.js';
-import { discover } from './discover.js';
-import { saveFrontier } from './frontier.js';
-import { WorkPool } from './pool.js';
-import { DurablePrefix } from './prefix.js';
-import { ReportWriter } from './report.js';
-import { runRetryBatch } from './retry-batch.js';
-import { ArchivedIndex } from './archived-index.js';
-import { SettledIndex } from './settled-index.js';
-import { DeleteJournal, processDeletes } from './deletes.js';
-import { DRY_RUN_RECORDING_LOOKUPS, DryRunPlan, dryRunDeletes } from './dry-run.js';
-import { finishRun } from './finish.js';
-import { CLOCK_SKEW_LIMIT_MS, windowEndAt } from './rules.js';
-import { startProgress } from './progress.js';
-import { reconcileLateData } from './reconcile.js';
-import { BatchFetcher } from './original.js';
-import { Semaphore } from './semaphore.js';
+import type { Lock } from '../state/lock.js';
+import type { StatePaths } from '../state/paths.js';
+import { isoUtc } from '../util/time.js';
+import type { RunContext } from './run-context.js';
+import type { RunEvents } from './events.js';
+import { discover } from './discover/discover.js';
+import { saveFrontier } from '../state/frontier-file.js';
+import { WorkPool } from '../util/work-pool.js';
+import { DurablePrefix } from './discover/durable-prefix.js';
+import { ReportWriter } from '../state/report.js';
+import { runRetryBatch } from './settle/retry-batch.js';
+import { ArchivedIndex } from '../state/archived-index.js';
+import { SettledIndex } from '../state/settled-index.js';
+import { DeleteJournal } from '../state/delete-journal.js';
+import { processDeletes } from './settle/deletes.js';
+import { DRY_RUN_RECORDING_LOOKUPS, DryRunPlan, dryRunDeletes } from './settle/dry-run.js';
+import { finishRun, type RunOutcome } from './finish.js';
+import { CLOCK_SKEW_LIMIT_MS, windowEndAt } from './settle/rules.js';
+import { reconcileLateData } from './discover/reconcile.js';
+import { BatchFetcher } from './settle/original-batch.js';
+import { FreeSpace } from '../util/free-space.js';
+import { Semaphore } from '../util/semaphore.js';
 import { BATCH_MAX_ITEMS } from '../genesys/recordings.js';
-import { InflightJournal } from './inflight.js';
+import { InflightJournal } from '../state/inflight-journal.js';
 import { pingHealthcheck } from './healthcheck.js';
-import { onEscapedError } from '../util/last-resort.js';
 import path from 'node:path';
 
-export interface PipelineOptions {
+export interface PipelineInput {
   command: 'run' | 'catchup';
   dryRun: boolean;
-  overrides: ConfigOverrides;
+  config: Config;
+  paths: StatePaths;
+  /** Held by the caller for the whole call. */
+  lock: Lock;
+  /** Aborted (with the reason as the failure) to stop the run: a signal, an escaped error. */
+  signal: AbortSignal;
+  events: RunEvents;
   /** catchup: list windows up to this time (default now − availability delay). */
   untilMs?: number;
+  /** How long one run polls a recording still uploading or transcoding (SPEC §4.3: two minutes). */
+  notReadyPollMs: number;
+  /** Results the synchronous query serves per interval (Genesys: 10,000; smaller in tests). */
+  syncResultCap: number;
 }
 
-export async function runPipeline(cmd: CommandContext, options: PipelineOptions): Promise<number> {
-  return withLock(
-    cmd,
-    options.command,
-    async ({ config, paths }, lock) => {
-      const startedAt = cmd.now();
-      // Fail fast, before any network: cursor and retry buffer must be readable.
-      const cursorState = await readCursor(paths, config.recordingStartTimestamp, startedAt);
-      if (cursorState.kind === 'file' && cursorState.parsed.ignoredId !== undefined) {
-        cmd.output.warn(
-          `the cursor's id ${JSON.stringify(cursorState.parsed.ignoredId)} is not a Genesys conversation id; it is read as empty`,
-        );
-      }
-      const start: Position =
-        cursorState.kind === 'file' ? cursorState.parsed.position : cursorState.position;
-      const listing = await listRetryEntries(paths);
-      const inflight = new InflightJournal(paths.workDir);
-      const deletes = new DeleteJournal(paths.deletesDir);
-      const deleting = config.deleteAfterIngest && !options.dryRun;
-      // A dry run reads the journal too, to list the deletes a run would carry out first.
-      const journaled = config.deleteAfterIngest
-        ? await deletes.load((file) =>
-            cmd.output.warn(`${file} in the delete journal cannot be read; it is left alone`),
-          )
-        : [];
-      const controller = new AbortController();
-      // Built before anything is opened: an unusable TLS setting is a clean exit 2.
-      // No retry wait may end after the run's time budget (SPEC §4.7: Retry-After honoured within it).
-      const client = createGenesysClient(config, paths, {
-        signal: controller.signal,
-        ...(options.command === 'run' ? { deadline: startedAt + config.maxRunMinutes * 60_000 } : {}),
-      });
-      if (!options.dryRun) {
-        // The first run writes the cursor before any ledger line or report: a missing cursor then always means it was removed.
-        if (cursorState.kind === 'initial') await writeCursor(paths, start);
-        // Only this import source's folders: another one sharing the stateDir may be writing now.
-        for (const folder of ownStateFolders(paths)) await sweepPartials(folder);
-        await ensureDir(config.archiveDir);
-        await inflight.sweep(config.archiveDir);
-      }
+export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
+  const options = input;
+  const { config, paths, lock, events } = input;
+  const startedAt = Date.now();
+  // Fail fast, before any network: cursor and retry buffer must be readable.
+  const cursorState = await readCursor(paths, config.recordingStartTimestamp, startedAt);
+  if (cursorState.kind === 'file' && cursorState.parsed.ignoredId !== undefined) {
+    events.warn(
+      `the cursor's id ${JSON.stringify(cursorState.parsed.ignoredId)} is not a Genesys conversation id; it is read as empty`,
+    );
+  }
+  const start: Position = cursorState.kind === 'file' ? cursorState.parsed.position : cursorState.position;
+  const listing = await listRetryEntries(paths);
+  const inflight = new InflightJournal(paths.workDir);
+  const deletes = new DeleteJournal(paths.deletesDir);
+  const deleting = config.deleteAfterIngest && !options.dryRun;
+  // A dry run reads the journal too, to list the deletes a run would carry out first.
+  const journaled = config.deleteAfterIngest
+    ? await deletes.load((file) =>
+        events.warn(`${file} in the delete journal cannot be read; it is left alone`),
+      )
+    : [];
+  const controller = new AbortController();
+  // What stops the run from outside (a signal, an escaped error) stops it like a run-level failure.
+  const onOutsideStop = (): void => {
+    if (!controller.signal.aborted) controller.abort(input.signal.reason);
+  };
+  if (input.signal.aborted) onOutsideStop();
+  else input.signal.addEventListener('abort', onOutsideStop, { once: true });
+  // Built before anything is opened: an unusable TLS setting is a clean exit 2.
+  // No retry wait may end after the run's time budget (SPEC §4.7: Retry-After honoured within it).
+  const client = createGenesysClient(config, paths, {
+    signal: controller.signal,
+    ...(options.command === 'run' ? { deadline: startedAt + config.maxRunMinutes * 60_000 } : {}),
+  });
+  if (!options.dryRun) {
+    // The first run writes the cursor before any ledger line or report: a missing cursor then always means it was removed.
+    if (cursorState.kind === 'initial') await writeCursor(paths, start);
+    // Only this import source's folders: another one sharing the stateDir may be writing now.
+    for (const folder of ownStateFolders(paths)) await sweepPartials(folder);
+    await ensureDir(config.archiveDir);
+    await inflight.sweep(config.archiveDir);
+  }
 
-      const onSignal = (signal: NodeJS.Signals): void => {
-        if (!controller.signal.aborted) controller.abort(new InterruptedError(signal));
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      // `run` stops starting new work after maxRunMinutes so it ends before the next cron tick; catchup runs to the end.
-      const deadlineTimer = setTimeout(
-        () => (ctx.stopping = true),
-        options.command === 'run' ? config.maxRunMinutes * 60_000 : 2 ** 31 - 1,
-      );
-      deadlineTimer.unref();
-
-      // A report item that cannot be written stops the run at once (SPEC §4.6: exit 6, state saved).
-      const stopRun = (error: unknown): void => {
-        if (!controller.signal.aborted) controller.abort(error);
-      };
-      const report = await ReportWriter.open(
-        paths.reportsDir,
-        {
-          command: options.command,
-          importSource: {
-            name: config.name,
-            policyId: config.policyId,
-            importSourceId: config.importSourceId,
-          },
-          startedAtMs: startedAt,
-          dryRun: options.dryRun,
-        },
-        stopRun,
-      );
-      // An error that escaped every handler (a bug) stops the run the same way, then exit 70.
-      const stopOnEscaped = onEscapedError(stopRun);
-      let skewMs = 0;
-      // The context is built in one step below; the batcher needs it, so it is attached after.
-      const ctx: RunContext = {
-        command: options.command,
-        config,
-        paths,
-        lock,
-        client,
-        report,
-        // Each ledger line is written only while this run still holds the lock (SPEC §3.1).
-        ledger: await Ledger.open(paths.ledgerDir, Date.now(), () => lock.assertHeld()),
-        settled: new SettledIndex(path.join(paths.workDir, 'settled')),
-        archived: new ArchivedIndex(path.join(paths.workDir, 'archived')),
-        inflight,
-        deletes,
-        get batcher(): BatchFetcher {
-          return batcher;
-        },
-        downloads: new Semaphore(config.concurrency),
-        output: cmd.output,
-        dryRun: options.dryRun,
-        plan: new DryRunPlan(),
-        signal: controller.signal,
-        now: () => Date.now() + skewMs,
-        notReadyPollMs: notReadyPollMs(cmd.env),
-        syncResultCap: syncResultCap(cmd.env),
-        firstFailure: false,
-        stopping: false,
-      };
-      const batcher = new BatchFetcher(ctx);
-      const prefix = new DurablePrefix(start);
-      let saved = start;
-      // Saves are serialised (a later one never lands before an earlier one) and remember the last
-      // complete bound, so `settledSome` can move the cursor as conversations settle.
-      let complete: Position = start;
-      let saving: Promise<void> = Promise.resolve();
-      let lastSave = 0;
-      const saveCursor = (bound: Position): Promise<void> => {
-        if (comparePositions(bound, complete) > 0) complete = bound;
-        const run = saving.then(async () => {
-          const next = prefix.advance(complete);
-          lastSave = Date.now();
-          if (options.dryRun || comparePositions(next, saved) === 0) return;
-          await lock.assertHeld();
-          await writeCursor(paths, next);
-          saved = next;
-        });
-        saving = run.catch(() => undefined);
-        return run;
-      };
-      const settledSome = async (): Promise<void> => {
-        if (Date.now() - lastSave >= 1000) await saveCursor(complete);
-      };
-
-      // Conversations waiting on a batch, or on Genesys, must not hold back downloads: the pool holds
-      // more conversations than the download limit (for ORIGINAL, whole batches: one gathers while others run; a multiple of 100 so none goes out short).
-      // A task's run-level failure stops the run at once: in-flight downloads are aborted (their
-      // temporary files removed) instead of running to their end before drain() sees the failure.
-      const pool = new WorkPool(
-        config.codec === 'ORIGINAL' ? 3 * BATCH_MAX_ITEMS : 2 * config.concurrency,
-        (error) => {
-          ctx.stopping = true;
-          if (!controller.signal.aborted) controller.abort(error);
-        },
-      );
-      let windowInfo: { from: string; to: string } | null = null;
-      let listedUpTo: number | undefined;
-      let failure: unknown;
-      try {
-        // A dry run is not a run that happened: a healthcheck must not take it for one.
-        if (options.dryRun)
-          cmd.output.info(
-            `${options.command} --dry-run: listing what a run would ingest, retry and delete; nothing is downloaded, written, moved or deleted`,
-          );
-        else await pingHealthcheck(ctx, '/start');
-        await client.login();
-        // One cheap call so the API's clock is known before the window end is chosen (SPEC §4 step 2).
-        await client.tokenInfo(controller.signal);
-        // Genesys' time decides the window end and every availability decision, whatever the skew:
-        // a local clock even a few seconds fast would otherwise list up to a time Genesys has not reached.
-        skewMs = client.clockSkewMs ?? 0;
-        if (Math.abs(skewMs) > CLOCK_SKEW_LIMIT_MS) {
-          report.alert({
-            type: 'clockSkew',
-            conversationId: '',
-            recordingId: '',
-            message: `the local clock differs from Genesys by ${Math.round(skewMs / 1000)} s; using Genesys' time`,
-          });
-        }
-        if (deleting) await processDeletes(ctx, ctx.deletes, journaled);
-        if (options.dryRun) dryRunDeletes(ctx, journaled);
-        await runRetryBatch(ctx, listing, pool);
-        await pool.drain();
-        if (deleting) await processDeletes(ctx, ctx.deletes, ctx.deletes.takePending());
-
-        const windowEnd = Math.min(
-          options.untilMs ?? Number.POSITIVE_INFINITY,
-          windowEndAt(ctx.now(), config.availabilityDelayMinutes),
-        );
-        windowInfo = { from: isoUtc(start.startMs), to: isoUtc(Math.max(windowEnd, start.startMs)) };
-        if (options.dryRun)
-          cmd.output.info(
-            `dry run: ${ctx.plan.counts.delete} journaled delete${ctx.plan.counts.delete === 1 ? '' : 's'}, ${ctx.plan.counts.retry} retry entr${ctx.plan.counts.retry === 1 ? 'y' : 'ies'} in the batch; listing conversations from ${windowInfo.from} to ${windowInfo.to} (recordings of the first ${DRY_RUN_RECORDING_LOOKUPS} conversations to ingest are looked up, formatId=NONE)`,
-          );
-        const progress = await startProgress(
-          ctx,
-          () => prefix.position,
-          () => windowEnd,
-        );
-        try {
-          listedUpTo = await discover(
-            {
-              ctx,
-              prefix,
-              pool,
-              saveCursor,
-              settledSome,
-              afterBatch: async () => {
-                if (deleting) await processDeletes(ctx, ctx.deletes, ctx.deletes.takePending());
-              },
-            },
-            start,
-            windowEnd,
-          );
-          await reconcileLateData(ctx, pool, prefix.position);
-        } finally {
-          progress.stop();
-        }
-        await pool.drain();
-      } catch (error) {
-        // What stopped the run from outside the work (a signal, the report, an escaped error) is
-        // the cause; the error seen here is then only its consequence.
-        failure = controller.signal.aborted ? (controller.signal.reason as unknown) : error;
-        ctx.stopping = true;
-        if (!controller.signal.aborted) controller.abort(failure);
-        await pool.settle();
-      } finally {
-        clearTimeout(deadlineTimer);
-        stopOnEscaped();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-      if (failure === undefined && controller.signal.aborted) failure = controller.signal.reason;
-      // Whatever happened, the cursor moves to the durable prefix: settled work is never re-done.
-      if (!options.dryRun && !(failure instanceof IngestError && failure.code === 'lock.held')) {
-        await saveCursor(prefix.position).catch(() => undefined);
-      }
-      if (!options.dryRun && failure === undefined && listedUpTo !== undefined) {
-        // Saved with the cursor it belongs to: a rewind (any other cursor) voids it.
-        await saveFrontier(paths.workDir, {
-          version: 1,
-          base: saved,
-          listedUpTo,
-          pending: prefix.outstandingPositions(),
-          settled: prefix.settledBeforePending(),
-        });
-      }
-      let exitCode: number;
-      try {
-        exitCode = await finishRun(ctx, {
-          exitCode: exitCodeFor(failure, ctx),
-          failure,
-          window: windowInfo,
-          before: start,
-          after: saved,
-          startedAt,
-        });
-      } finally {
-        client.close();
-      }
-      if (failure !== undefined && exitCode !== ExitCode.interrupted)
-        throw failure instanceof Error ? failure : new Error('run failed', { cause: failure });
-      return exitCode;
-    },
-    { requireSecret: true, overrides: options.overrides },
+  // `run` stops starting new work after maxRunMinutes so it ends before the next cron tick; catchup runs to the end.
+  const deadlineTimer = setTimeout(
+    () => (ctx.stopping = true),
+    options.command === 'run' ? config.maxRunMinutes * 60_000 : 2 ** 31 - 1,
   );
+  deadlineTimer.unref();
+
+  // A report item that cannot be written stops the run at once (SPEC §4.6: exit 6, state saved).
+  const stopRun = (error: unknown): void => {
+    if (!controller.signal.aborted) controller.abort(error);
+  };
+  const report = await ReportWriter.open(
+    paths.reportsDir,
+    {
+      command: options.command,
+      importSource: {
+        name: config.name,
+        policyId: config.policyId,
+        importSourceId: config.importSourceId,
+      },
+      startedAtMs: startedAt,
+      dryRun: options.dryRun,
+    },
+    stopRun,
+  );
+  let skewMs = 0;
+  // The context is built in one step below; the batcher needs it, so it is attached after.
+  const ctx: RunContext = {
+    command: options.command,
+    config,
+    paths,
+    lock,
+    client,
+    report,
+    // Each ledger line is written only while this run still holds the lock (SPEC §3.1).
+    ledger: await Ledger.open(paths.ledgerDir, Date.now(), () => lock.assertHeld()),
+    settled: new SettledIndex(path.join(paths.workDir, 'settled')),
+    archived: new ArchivedIndex(path.join(paths.workDir, 'archived')),
+    inflight,
+    deletes,
+    get batcher(): BatchFetcher {
+      return batcher;
+    },
+    freeSpace: new FreeSpace(config.archiveDir),
+    downloads: new Semaphore(config.concurrency),
+    events,
+    dryRun: options.dryRun,
+    plan: new DryRunPlan(),
+    signal: controller.signal,
+    now: () => Date.now() + skewMs,
+    notReadyPollMs: input.notReadyPollMs,
+    syncResultCap: input.syncResultCap,
+    firstFailure: false,
+    stopping: false,
+  };
+  const batcher = new BatchFetcher(ctx);
+  const prefix = new DurablePrefix(start);
+  let saved = start;
+  // Saves are serialised (a later one never lands before an earlier one) and remember the last
+  // complete bound, so `settledSome` can move the cursor as conversations settle.
+  let complete: Position = start;
+  let saving: Promise<void> = Promise.resolve();
+  let lastSave = 0;
+  const saveCursor = (bound: Position): Promise<void> => {
+    if (comparePositions(bound, complete) > 0) complete = bound;
+    const run = saving.then(async () => {
+      const next = prefix.advance(complete);
+      lastSave = Date.now();
+      if (options.dryRun || comparePositions(next, saved) === 0) return;
+      await lock.assertHeld();
+      await writeCursor(paths, next);
+      saved = next;
+    });
+    saving = run.catch(() => undefined);
+    return run;
+  };
+  const settledSome = async (): Promise<void> => {
+    if (Date.now() - lastSave >= 1000) await saveCursor(complete);
+  };
+
+  // Conversations waiting on a batch, or on Genesys, must not hold back downloads: the pool holds
+  // more conversations than the download limit (for ORIGINAL, whole batches: one gathers while others run; a multiple of 100 so none goes out short).
+  // A task's run-level failure stops the run at once: in-flight downloads are aborted (their
+  // temporary files removed) instead of running to their end before drain() sees the failure.
+  const pool = new WorkPool(
+    config.codec === 'ORIGINAL' ? 3 * BATCH_MAX_ITEMS : 2 * config.concurrency,
+    (error) => {
+      ctx.stopping = true;
+      if (!controller.signal.aborted) controller.abort(error);
+    },
+  );
+  let windowInfo: { from: string; to: string } | null = null;
+  let listedUpTo: number | undefined;
+  let failure: unknown;
+  try {
+    // A dry run is not a run that happened: a healthcheck must not take it for one.
+    if (options.dryRun)
+      events.info(
+        `${options.command} --dry-run: listing what a run would ingest, retry and delete; nothing is downloaded, written, moved or deleted`,
+      );
+    else await pingHealthcheck(ctx, '/start');
+    await client.login();
+    // One cheap call so the API's clock is known before the window end is chosen (SPEC §4 step 2).
+    await client.tokenInfo(controller.signal);
+    // Genesys' time decides the window end and every availability decision, whatever the skew:
+    // a local clock even a few seconds fast would otherwise list up to a time Genesys has not reached.
+    skewMs = client.clockSkewMs ?? 0;
+    if (Math.abs(skewMs) > CLOCK_SKEW_LIMIT_MS) {
+      report.alert({
+        type: 'clockSkew',
+        conversationId: '',
+        recordingId: '',
+        message: `the local clock differs from Genesys by ${Math.round(skewMs / 1000)} s; using Genesys' time`,
+      });
+    }
+    if (deleting) await processDeletes(ctx, ctx.deletes, journaled);
+    if (options.dryRun) dryRunDeletes(ctx, journaled);
+    await runRetryBatch(ctx, listing, pool);
+    await pool.drain();
+    if (deleting) await processDeletes(ctx, ctx.deletes, ctx.deletes.takePending());
+
+    const windowEnd = Math.min(
+      options.untilMs ?? Number.POSITIVE_INFINITY,
+      windowEndAt(ctx.now(), config.availabilityDelayMinutes),
+    );
+    windowInfo = { from: isoUtc(start.startMs), to: isoUtc(Math.max(windowEnd, start.startMs)) };
+    if (options.dryRun)
+      events.info(
+        `dry run: ${ctx.plan.counts.delete} journaled delete${ctx.plan.counts.delete === 1 ? '' : 's'}, ${ctx.plan.counts.retry} retry entr${ctx.plan.counts.retry === 1 ? 'y' : 'ies'} in the batch; listing conversations from ${windowInfo.from} to ${windowInfo.to} (recordings of the first ${DRY_RUN_RECORDING_LOOKUPS} conversations to ingest are looked up, formatId=NONE)`,
+      );
+    const stopProgress = await events.progress({
+      command: options.command,
+      dryRun: options.dryRun,
+      counts: () => report.counts,
+      planCounts: () => ctx.plan.counts,
+      bytesDownloaded: () => client.bytesDownloaded,
+      cursorMs: () => prefix.position.startMs,
+      windowEndMs: windowEnd,
+    });
+    try {
+      listedUpTo = await discover(
+        {
+          ctx,
+          prefix,
+          pool,
+          saveCursor,
+          settledSome,
+          afterBatch: async () => {
+            if (deleting) await processDeletes(ctx, ctx.deletes, ctx.deletes.takePending());
+          },
+        },
+        start,
+        windowEnd,
+      );
+      await reconcileLateData(ctx, pool, prefix.position);
+    } finally {
+      stopProgress();
+    }
+    await pool.drain();
+  } catch (error) {
+    // What stopped the run from outside the work (a signal, the report, an escaped error) is
+    // the cause; the error seen here is then only its consequence.
+    failure = controller.signal.aborted ? (controller.signal.reason as unknown) : error;
+    ctx.stopping = true;
+    if (!controller.signal.aborted) controller.abort(failure);
+    await pool.settle();
+  } finally {
+    clearTimeout(deadlineTimer);
+    input.signal.removeEventListener('abort', onOutsideStop);
+  }
+  if (failure === undefined && controller.signal.aborted) failure = controller.signal.reason;
+  // Whatever happened, the cursor moves to the durable prefix: settled work is never re-done.
+  if (!options.dryRun && !(failure instanceof IngestError && failure.code === 'lock.held')) {
+    await saveCursor(prefix.position).catch(() => undefined);
+  }
+  if (!options.dryRun && failure === undefined && listedUpTo !== undefined) {
+    // Saved with the cursor it belongs to: a rewind (any other cursor) voids it.
+    await saveFrontier(paths.workDir, {
+      version: 1,
+      base: saved,
+      listedUpTo,
+      pending: prefix.outstandingPositions(),
+      settled: prefix.settledBeforePending(),
+    });
+  }
+  try {
+    return await finishRun(ctx, {
+      exitCode: exitCodeFor(failure, ctx),
+      failure,
+      window: windowInfo,
+      before: start,
+      after: saved,
+      startedAt,
+    });
+  } finally {
+    client.close();
+  }
 }
 
 function exitCodeFor(failure: unknown, ctx: RunContext): number {
-  if (failure instanceof IngestError) return failure.exitCode;
-  if (failure !== undefined) return ExitCode.internal;
+  if (failure !== undefined) return exitCodeOf(failure);
   return ctx.firstFailure || ctx.report.counts.alerts > 0 ? ExitCode.partial : ExitCode.ok;
-}
-
-/** `catchup --until TIME`: ISO-8601 with an offset or Z (exit 2 otherwise). */
-export function parseUntil(text: string): number {
-  const ms = parseUtcIso(text);
-  if (ms === undefined)
-    throw new UsageError(
-      'catchup.badUntil',
-      `--until ${JSON.stringify(text)} is not an ISO-8601 time with an offset or Z; nothing was changed`,
-    );
-  return ms;
 }

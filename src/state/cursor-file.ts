@@ -6,7 +6,7 @@ import { closeSync, existsSync, openSync, promises as fs, readdirSync, readSync 
 import path from 'node:path';
 import { StateFileError } from '../errors.js';
 import { isGenesysId } from '../util/ids.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import type { StatePaths } from './paths.js';
 import type { Position } from './position.js';
 

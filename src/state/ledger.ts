@@ -8,7 +8,7 @@ import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { StateFileError, asStorageError } from '../errors.js';
 import { compactUtc, isoUtc } from '../util/time.js';
-import { FILE_MODE, assertSize, ensureDir, fsyncDir, writeAll, writeFileAtomic } from './atomic.js';
+import { FILE_MODE, assertSize, ensureDir, fsyncDir, writeAll, writeFileAtomic } from '../util/atomic.js';
 import {
   GENESIS_PREV,
   MAX_LINE_BYTES,

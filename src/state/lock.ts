@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { asStorageError, LockedError } from '../errors.js';
-import { ensureDir, FILE_MODE, fsyncDir, partialPathFor, writeFileAtomic } from './atomic.js';
+import { ensureDir, FILE_MODE, fsyncDir, partialPathFor, writeFileAtomic } from '../util/atomic.js';
 import { holderState } from './lock-holder.js';
 
 export const HEARTBEAT_MS = 15_000;

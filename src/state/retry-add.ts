@@ -15,7 +15,7 @@ import { UsageError } from '../errors.js';
 import { isGenesysId } from '../util/ids.js';
 import { redact } from '../util/redact.js';
 import { isoUtc } from '../util/time.js';
-import { fsyncDir, writeFileAtomic } from './atomic.js';
+import { fsyncDir, writeFileAtomic } from '../util/atomic.js';
 import { moveInto, retryEntryName, unlinkIfExists, type RetryPaths } from './retry-files.js';
 
 /** Longest `lastError` kept in an entry. */

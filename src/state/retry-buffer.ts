@@ -8,7 +8,7 @@ import path from 'node:path';
 import { isCdrInvalid, readCdrFile, type RetryCdr } from '../archive/cdr.js';
 import { UsageError, asStorageError } from '../errors.js';
 import { isGenesysId } from '../util/ids.js';
-import { fsyncDir } from './atomic.js';
+import { fsyncDir } from '../util/atomic.js';
 import {
   entryNamePattern,
   exists,

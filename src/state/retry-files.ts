@@ -7,7 +7,7 @@ import path from 'node:path';
 import { CdrInvalidError } from '../archive/cdr.js';
 import { asStorageError } from '../errors.js';
 import { isGenesysId } from '../util/ids.js';
-import { ensureDir, fsyncDir, isPartialName, renameWithRetry } from './atomic.js';
+import { ensureDir, fsyncDir, isPartialName, renameWithRetry } from '../util/atomic.js';
 import type { StatePaths } from './paths.js';
 
 /** The folders of the retry buffer (a StatePaths has them all). */

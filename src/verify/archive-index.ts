@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeAll } from '../state/atomic.js';
+import { writeAll } from '../util/atomic.js';
 import { readLedger, type LedgerRecordingLine } from '../state/ledger.js';
 
 const RECORD = 92;

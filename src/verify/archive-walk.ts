@@ -10,7 +10,7 @@ import path from 'node:path';
 import { CdrInvalidError, readCdrFile, type ArchivedCdr, type ParsedCdr } from '../archive/cdr.js';
 import { hashFile } from '../archive/hash-file.js';
 import { cdrFileName, conversationFolder } from '../archive/layout.js';
-import { isPartialName } from '../state/atomic.js';
+import { isPartialName } from '../util/atomic.js';
 import { isGenesysId } from '../util/ids.js';
 
 /** What `verify --archive` can find wrong with one file. */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/types.js';
 import { ConfigError, RemoteError } from '../errors.js';
 import { createGenesysClient, GenesysApiError, type GenesysClient } from '../genesys/index.js';
-import { CLOCK_SKEW_LIMIT_MS } from '../pipeline/rules.js';
+import { CLOCK_SKEW_LIMIT_MS } from '../pipeline/settle/rules.js';
 import type { StatePaths } from '../state/paths.js';
 import { fail, pass, warning, type Check } from './check.js';
 

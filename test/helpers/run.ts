@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { baseEnv, runCli, type CliResult } from './cli.js';
-import type { Counts } from '../../src/pipeline/report.js';
+import type { Counts } from '../../src/state/report.js';
 import type { Workspace } from './workspace.js';
 
 export interface RunReport {

@@ -11,7 +11,7 @@ export function makeCursorCommand(run: Runner): Command {
     .command('get')
     .description('show the cursor: conversation id, time in UTC and in the configured timezone, and its lag')
     .action(async (_opts: unknown, cmd: Command) =>
-      run(cmd.optsWithGlobals(), async (ctx) => (await import('../../operator/cursor.js')).cursorGet(ctx)),
+      run(cmd.optsWithGlobals(), async (ctx) => (await import('../operator/cursor.js')).cursorGet(ctx)),
     );
   cursor
     .command('set')
@@ -24,7 +24,7 @@ export function makeCursorCommand(run: Runner): Command {
     .action(async (time: string, _opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions & { conversationId?: string }>();
       await run(opts, async (ctx) =>
-        (await import('../../operator/cursor.js')).cursorSet(ctx, time, opts.conversationId),
+        (await import('../operator/cursor.js')).cursorSet(ctx, time, opts.conversationId),
       );
     });
   return cursor;

@@ -11,7 +11,7 @@ export function makeRetryCommand(run: Runner): Command {
     .command('list')
     .description('list the entries, least recently attempted first')
     .action(async (_opts: unknown, cmd: Command) =>
-      run(cmd.optsWithGlobals(), async (ctx) => (await import('../../operator/retry.js')).retryList(ctx)),
+      run(cmd.optsWithGlobals(), async (ctx) => (await import('../operator/retry.js')).retryList(ctx)),
     );
   retry
     .command('add')
@@ -22,7 +22,7 @@ export function makeRetryCommand(run: Runner): Command {
     .action(async (files: string[], _opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions & { conversation?: string; recording?: string }>();
       await run(opts, async (ctx) =>
-        (await import('../../operator/retry.js')).retryAdd(ctx, files, opts.conversation, opts.recording),
+        (await import('../operator/retry.js')).retryAdd(ctx, files, opts.conversation, opts.recording),
       );
     });
   retry
@@ -37,7 +37,7 @@ export function makeRetryCommand(run: Runner): Command {
       const opts = cmd.optsWithGlobals<GlobalOptions & { all?: boolean; yes?: boolean }>();
       const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true && opts.json !== true;
       await run(opts, async (ctx) =>
-        (await import('../../operator/retry.js')).retryRemove(ctx, names, {
+        (await import('../operator/retry.js')).retryRemove(ctx, names, {
           all: opts.all === true,
           yes: opts.yes === true,
           ...(interactive ? { confirm: askOnTerminal } : {}),

@@ -47,7 +47,7 @@ export function makeRunCommand(run: Runner): Command {
       const overrides: ConfigOverrides =
         flags.maxMinutes === undefined ? {} : { maxRunMinutes: flags.maxMinutes };
       await run(flags, async (ctx) =>
-        (await import('../../pipeline/run.js')).runPipeline(ctx, {
+        (await import('../run-command.js')).runCommand(ctx, {
           command: 'run',
           dryRun: flags.dryRun === true,
           overrides,
@@ -70,8 +70,8 @@ export function makeCatchupCommand(run: Runner): Command {
       if (flags.maxRecordingLength !== undefined)
         overrides.maxRecordingLengthMinutes = flags.maxRecordingLength;
       await run(flags, async (ctx) => {
-        const { runPipeline, parseUntil } = await import('../../pipeline/run.js');
-        return runPipeline(ctx, {
+        const { runCommand, parseUntil } = await import('../run-command.js');
+        return runCommand(ctx, {
           command: 'catchup',
           dryRun: flags.dryRun === true,
           overrides,

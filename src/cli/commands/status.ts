@@ -8,6 +8,6 @@ export function makeStatusCommand(run: Runner): Command {
       'the state at a glance (last run, cursor and lag, pending, retry buffer, lock); exit 0 when healthy, 5 otherwise',
     )
     .action(async (_opts: unknown, cmd: Command) =>
-      run(cmd.optsWithGlobals(), async (ctx) => (await import('../../operator/status.js')).status(ctx)),
+      run(cmd.optsWithGlobals(), async (ctx) => (await import('../operator/status.js')).status(ctx)),
     );
 }

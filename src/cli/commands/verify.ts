@@ -11,7 +11,7 @@ export function makeVerifyCommand(run: Runner): Command {
     .action(async (_opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions & { offline?: boolean; archive?: boolean }>();
       await run(opts, async (ctx) =>
-        (await import('../../operator/verify.js')).verify(ctx, {
+        (await import('../operator/verify.js')).verify(ctx, {
           offline: opts.offline === true,
           archive: opts.archive === true,
         }),

@@ -1,0 +1,100 @@
+/**
+ * The face of `run` and `catchup`: takes the lock, turns SIGINT/SIGTERM and escaped errors into an
+ * abort, shows progress, runs the pipeline and prints its outcome. The exit code is the outcome's.
+ */
+import type { ConfigOverrides } from '../config/types.js';
+import { ExitCode, InterruptedError, UsageError } from '../errors.js';
+import type { RunEvents } from '../pipeline/events.js';
+import { runPipeline } from '../pipeline/run.js';
+import { onEscapedError } from '../util/last-resort.js';
+import { parseUtcIso } from '../util/time.js';
+import { withLock, type CommandContext } from './context.js';
+import { startProgress } from './progress.js';
+import { printOutcome } from './run-outcome.js';
+import { StoppedWith } from './stopped.js';
+
+export interface RunCommandOptions {
+  command: 'run' | 'catchup';
+  dryRun: boolean;
+  overrides: ConfigOverrides;
+  /** catchup: list windows up to this time (default now − availability delay). */
+  untilMs?: number;
+}
+
+export async function runCommand(cmd: CommandContext, options: RunCommandOptions): Promise<number> {
+  return withLock(
+    cmd,
+    options.command,
+    async ({ config, paths }, lock) => {
+      const stop = new AbortController();
+      const abort = (reason: unknown): void => {
+        if (!stop.signal.aborted) stop.abort(reason);
+      };
+      const onSignal = (signal: NodeJS.Signals): void => abort(new InterruptedError(signal));
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      // An error that escaped every handler (a bug) stops the run like a run-level failure, then exit 70.
+      const stopOnEscaped = onEscapedError(abort);
+      const events: RunEvents = {
+        info: (text) => cmd.output.info(text),
+        warn: (text) => cmd.output.warn(text),
+        debug: (text) => cmd.output.debug(text),
+        progress: (source) => startProgress(cmd.output, source),
+      };
+      let outcome;
+      try {
+        outcome = await runPipeline({
+          command: options.command,
+          dryRun: options.dryRun,
+          config,
+          paths,
+          lock,
+          signal: stop.signal,
+          events,
+          ...(options.untilMs === undefined ? {} : { untilMs: options.untilMs }),
+          notReadyPollMs: notReadyPollMs(cmd.env),
+          syncResultCap: syncResultCap(cmd.env),
+        });
+      } finally {
+        stopOnEscaped();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      if (outcome.reportFile === undefined) throw new StoppedWith(outcome.exitCode, outcome.error);
+      await printOutcome(cmd.output, outcome, outcome.reportFile);
+      if (outcome.failure !== undefined && outcome.exitCode !== ExitCode.interrupted)
+        throw new StoppedWith(outcome.exitCode, outcome.error);
+      return outcome.exitCode;
+    },
+    { requireSecret: true, overrides: options.overrides },
+  );
+}
+
+/** `catchup --until TIME`: ISO-8601 with an offset or Z (exit 2 otherwise). */
+export function parseUntil(text: string): number {
+  const ms = parseUtcIso(text);
+  if (ms === undefined)
+    throw new UsageError(
+      'catchup.badUntil',
+      `--until ${JSON.stringify(text)} is not an ISO-8601 time with an offset or Z; nothing was changed`,
+    );
+  return ms;
+}
+
+/** A whole number from the environment, at least `min`; otherwise the specification's value. */
+function testKnob(env: NodeJS.ProcessEnv, name: string, min: number, fallback: number): number {
+  const value = Number(env[name]);
+  return env[name] !== undefined && env[name] !== '' && Number.isInteger(value) && value >= min
+    ? value
+    : fallback;
+}
+
+/** Two minutes (SPEC §4.3); `GENESYS_INGEST_NOT_READY_POLL_MS` shortens it for the test suite only. */
+function notReadyPollMs(env: NodeJS.ProcessEnv): number {
+  return testKnob(env, 'GENESYS_INGEST_NOT_READY_POLL_MS', 0, 120_000);
+}
+
+/** 10,000 (SPEC §4.1); `GENESYS_INGEST_SYNC_RESULT_CAP` scales it down for the test suite only. */
+function syncResultCap(env: NodeJS.ProcessEnv): number {
+  return testKnob(env, 'GENESYS_INGEST_SYNC_RESULT_CAP', 1, 10_000);
+}

@@ -1,0 +1,160 @@
+/**
+ * The discovery phase of a run: from the frontier when one was saved with this cursor (newest-first,
+ * cost proportional to new conversations), else window by window from the cursor, oldest first
+ * (SPEC §4.1). Every conversation found is registered with the durable prefix and settled in the
+ * pool; the cursor is saved as the prefix grows.
+ */
+import type { Position } from '../../state/position.js';
+import { isoUtc } from '../../util/time.js';
+import type { RunContext } from '../run-context.js';
+import { settleConversation } from '../settle/conversation.js';
+import { listWindowAsync } from './async-listing.js';
+import { listWindowSync, type ListingEvents } from './sync-listing.js';
+import { conversationFacts, participantUserIds, type ConversationFacts } from '../conversation-facts.js';
+import type { AnalyticsConversation } from '../../genesys/index.js';
+import { frontierServes, listSinceFrontier, rereadPending } from './frontier.js';
+import { loadFrontier, type Frontier } from '../../state/frontier-file.js';
+import type { WorkPool } from '../../util/work-pool.js';
+import type { DurablePrefix } from './durable-prefix.js';
+import { refuseConversation } from '../settle/refuse.js';
+import { planWindows } from './windows.js';
+
+export interface DiscoveryDeps {
+  ctx: RunContext;
+  prefix: DurablePrefix;
+  pool: WorkPool;
+  saveCursor(complete: Position): Promise<void>;
+  /** Called as conversations settle: moves the cursor now and then, not only at page ends. */
+  settledSome(): Promise<void>;
+  /** Work to do after each batch has settled (deletes). */
+  afterBatch(): Promise<void>;
+}
+
+/** Returns up to where listing is complete (for the next frontier), or undefined when it stopped short. */
+export async function discover(
+  deps: DiscoveryDeps,
+  start: Position,
+  windowEnd: number,
+): Promise<number | undefined> {
+  const { ctx } = deps;
+  const frontier = await loadFrontier(ctx.paths.workDir, start);
+  if (frontier !== undefined && frontierServes(frontier, windowEnd, ctx.now())) {
+    const outcome = await fromFrontier(deps, frontier, windowEnd);
+    if (outcome === 'done') return windowEnd;
+    if (outcome === 'stopped') return undefined;
+    ctx.events.debug('the frontier could not serve this run; listing from the cursor');
+  }
+  return fromCursor(deps, windowEnd);
+}
+
+/**
+ * One bulk users call for a page of conversations, so the CDRs of the whole page are built from the
+ * cache: user lookups cost one request per 100 new users, not one per conversation. A failure here
+ * is harmless (each conversation looks its users up again, and media never waits for them).
+ */
+export async function prefetchUsers(
+  ctx: RunContext,
+  conversations: readonly AnalyticsConversation[],
+): Promise<void> {
+  if (ctx.dryRun) return;
+  // Only conversations that will be ingested now: a re-listed, settled one costs no request at all.
+  const wanted: AnalyticsConversation[] = [];
+  for (const conv of conversations) {
+    const facts = conversationFacts(conv);
+    if (facts === undefined || !facts.due || facts.endMs === undefined) continue;
+    if ((await ctx.settled.get(facts.conversationId, facts.startMs)) === undefined) wanted.push(conv);
+  }
+  const ids = [...new Set(wanted.flatMap((c) => participantUserIds(c)))];
+  if (ids.length === 0) return;
+  await ctx.client.users.getUsers(ids, { signal: ctx.signal }).catch(() => undefined);
+}
+
+async function submit(deps: DiscoveryDeps, facts: ConversationFacts): Promise<void> {
+  deps.ctx.report.counts.discovered += 1;
+  deps.prefix.listed({ startMs: facts.startMs, conversationId: facts.conversationId });
+  await deps.pool.submit(async () => {
+    if (await settleConversation(deps.ctx, facts)) {
+      deps.prefix.settled(facts.conversationId);
+      await deps.settledSome();
+    }
+  });
+}
+
+async function fromFrontier(
+  deps: DiscoveryDeps,
+  frontier: Frontier,
+  windowEnd: number,
+): Promise<'done' | 'stopped' | 'capped'> {
+  const { ctx, prefix, pool } = deps;
+  const fresh = await listSinceFrontier(ctx, frontier.listedUpTo, windowEnd);
+  if (fresh === 'capped') return 'capped';
+  const { found } = await rereadPending(ctx, frontier.pending);
+  await prefetchUsers(
+    ctx,
+    [...found, ...fresh].map((f) => f.raw),
+  );
+  // Every pending conversation holds the cursor until it settles in this run, including one analytics
+  // no longer returns (never assume it settled); all are registered before any settles.
+  for (const position of frontier.pending) prefix.listed(position);
+  // Everything else behind listedUpTo settled in earlier runs: the cursor may move up to the newest
+  // of those before each pending one, once that one settles (SPEC §3.2).
+  for (const position of frontier.settled ?? []) prefix.settledEarlier(position);
+  for (const facts of [...found, ...fresh]) {
+    if (ctx.stopping || pool.stopped) break;
+    await submit(deps, facts);
+  }
+  await pool.drain();
+  await deps.afterBatch();
+  if (ctx.stopping || pool.stopped) return 'stopped';
+  await deps.saveCursor({ startMs: windowEnd, conversationId: '' });
+  return 'done';
+}
+
+const DAY_MS = 86_400_000;
+
+async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<number | undefined> {
+  const { ctx, prefix, pool } = deps;
+  const queue = planWindows(prefix.position.startMs, windowEnd, ctx.now());
+  const events: ListingEvents = {
+    onConversation: (facts) => submit(deps, facts),
+    onListed: (facts) => prefix.listed({ startMs: facts.startMs, conversationId: facts.conversationId }),
+    onProgress: (complete) => deps.saveCursor(complete),
+    onPage: (conversations) => prefetchUsers(ctx, conversations),
+    onRefused: (refusal) => refuseConversation(ctx, refusal),
+  };
+  for (let window = queue.shift(); window !== undefined; window = queue.shift()) {
+    if (ctx.stopping || pool.stopped) return undefined;
+    let result =
+      window.mode === 'sync' ? await listWindowSync(ctx, window, prefix.position, events) : 'async';
+    if (result === 'capped') {
+      // Under the whole-day rule only a window of one UTC day cannot be split further.
+      const nextDay = Math.floor(window.fromMs / DAY_MS) * DAY_MS + DAY_MS;
+      if (nextDay < window.toMs) {
+        queue.unshift({ ...window, toMs: nextDay }, { ...window, fromMs: nextDay });
+        continue;
+      }
+      result = 'async';
+    }
+    if (result === 'async') {
+      const outcome = await listWindowAsync(ctx, window, prefix.position, events);
+      if (outcome === 'unavailable') {
+        ctx.report.alert({
+          type: 'discoveryCapped',
+          conversationId: '',
+          recordingId: '',
+          message: `the conversations from ${isoUtc(window.fromMs)} to ${isoUtc(window.toMs)} need an asynchronous analytics job, whose data is not available yet; the cursor waits here`,
+        });
+        await pool.drain();
+        return undefined;
+      }
+      result = outcome;
+    }
+    await pool.drain();
+    await deps.afterBatch();
+    await deps.saveCursor(
+      result === 'complete' ? { startMs: window.toMs, conversationId: '' } : prefix.position,
+    );
+    if (result !== 'complete') return undefined;
+  }
+  return ctx.stopping ? undefined : windowEnd;
+}

@@ -1,0 +1,31 @@
+/**
+ * What the core tells the face while a run goes on. The core never writes to the terminal: it
+ * sends notes, warnings and debug lines here, and offers a progress source the face may poll.
+ */
+import type { Counts } from '../state/report.js';
+import type { DryRunAction } from './settle/dry-run.js';
+
+/** A live view of the run, for a progress line; every getter is cheap and safe to call at any time. */
+export interface ProgressSource {
+  readonly command: 'run' | 'catchup';
+  readonly dryRun: boolean;
+  counts(): Readonly<Counts>;
+  /** A dry run's plan so far (what a run would ingest, retry, delete). */
+  planCounts(): Readonly<Record<DryRunAction, number>>;
+  bytesDownloaded(): number;
+  /** Where the cursor would be saved now (the durable prefix), as a start time. */
+  cursorMs(): number;
+  /** Where listing ends. */
+  readonly windowEndMs: number;
+}
+
+export interface RunEvents {
+  /** Information for people (hidden with --quiet). */
+  info(text: string): void;
+  /** Something that asks something of the operator. */
+  warn(text: string): void;
+  /** Detail for --verbose. */
+  debug(text: string): void;
+  /** Listing starts; the returned function is called when it ends. */
+  progress(source: ProgressSource): Promise<() => void>;
+}

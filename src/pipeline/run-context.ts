@@ -1,0 +1,52 @@
+/** Everything one run shares, and the rule for which failures stop it (SPEC §4.6). */
+import type { Config } from '../config/types.js';
+import type { GenesysClient } from '../genesys/index.js';
+import type { Ledger } from '../state/ledger.js';
+import type { Lock } from '../state/lock.js';
+import type { StatePaths } from '../state/paths.js';
+import type { RunEvents } from './events.js';
+import type { ReportWriter } from '../state/report.js';
+import type { DeleteJournal } from '../state/delete-journal.js';
+import type { DryRunPlan } from './settle/dry-run.js';
+import type { InflightJournal } from '../state/inflight-journal.js';
+import type { BatchFetcher } from './settle/original-batch.js';
+import type { FreeSpace } from '../util/free-space.js';
+import type { Semaphore } from '../util/semaphore.js';
+import type { ArchivedIndex } from '../state/archived-index.js';
+import type { SettledIndex } from '../state/settled-index.js';
+
+export interface RunContext {
+  readonly command: 'run' | 'catchup';
+  readonly config: Config;
+  readonly paths: StatePaths;
+  readonly lock: Lock;
+  readonly client: GenesysClient;
+  readonly report: ReportWriter;
+  readonly ledger: Ledger;
+  readonly settled: SettledIndex;
+  /** The ledger's recordings by id (SPEC §3.4). */
+  readonly archived: ArchivedIndex;
+  readonly inflight: InflightJournal;
+  readonly deletes: DeleteJournal;
+  /** Batch downloads (codec ORIGINAL). */
+  readonly batcher: BatchFetcher;
+  /** Free space in the archive folder (SPEC §4.6: minFreeDiskMb). */
+  readonly freeSpace: FreeSpace;
+  /** At most `concurrency` downloads at a time, however many conversations are in flight. */
+  readonly downloads: Semaphore;
+  readonly events: RunEvents;
+  readonly dryRun: boolean;
+  /** What a dry run would do (empty otherwise), for the list printed at the end. */
+  readonly plan: DryRunPlan;
+  readonly signal: AbortSignal;
+  /** Genesys' time (local clock corrected by the skew seen in `Date`, when over 60 s). */
+  now(): number;
+  /** How long one run polls a recording still uploading or transcoding (SPEC §4.3: two minutes). */
+  readonly notReadyPollMs: number;
+  /** Results the synchronous query serves per interval (Genesys: 10,000; smaller in tests). */
+  readonly syncResultCap: number;
+  /** Set when something attempted for the first time in this run failed (exit 1). */
+  firstFailure: boolean;
+  /** Set when a run-level failure stops new work. */
+  stopping: boolean;
+}
