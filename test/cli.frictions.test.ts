@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { DateTime } from 'luxon';
 import { runCli } from './helpers/cli.js';
+import { ingest } from './helpers/run.js';
+import { QUIET_MIX, startSimWorkspace } from './helpers/sim.js';
 import { makeWorkspace } from './helpers/workspace.js';
 
 const C1 = '11111111-1111-4111-8111-111111111111';
@@ -48,5 +51,33 @@ describe('operator frictions', () => {
     const clean = await runCli(['verify', '--offline', '--json', '--config', ws.configPath]);
     const cleanDoc = JSON.parse(clean.stdout) as { checks: { name: string }[] };
     assert.ok(!cleanDoc.checks.some((c) => c.name === 'placeholders'), clean.stdout);
+  });
+
+  it('catchup --until reads a time without an offset in the configured timezone, like cursor set', async (t) => {
+    const now = Date.now();
+    const setup = await startSimWorkspace({
+      spec: {
+        seed: 'until-local',
+        conversations: 3,
+        fromMs: now - 8 * 3_600_000,
+        toMs: now - 5 * 3_600_000,
+        mix: QUIET_MIX,
+      },
+      config: {
+        timezone: 'America/New_York',
+        recordingStartTimestamp: new Date(now - 9 * 3_600_000).toISOString(),
+      },
+    });
+    t.after(() => setup.cleanup());
+    // Three hours ago on New York's wall clock, written without an offset.
+    const local = DateTime.fromMillis(now - 3 * 3_600_000, { zone: 'America/New_York' }).startOf('second');
+    const { result, report } = await ingest(setup.ws, [
+      'catchup',
+      '--until',
+      local.toFormat("yyyy-MM-dd'T'HH:mm:ss"),
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const window = (report as unknown as { window: { to: string } }).window;
+    assert.equal(Date.parse(window.to), local.toMillis(), `the window ends at ${local.toISO() ?? ''}`);
   });
 });

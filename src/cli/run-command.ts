@@ -3,12 +3,12 @@
  * abort, shows progress, runs the pipeline and prints its outcome. The exit code is the outcome's.
  */
 import type { ConfigOverrides } from '../config/types.js';
-import { ExitCode, InterruptedError, UsageError } from '../errors.js';
+import { ExitCode, InterruptedError } from '../errors.js';
 import type { RunEvents } from '../pipeline/events.js';
 import { runPipeline } from '../pipeline/run.js';
 import { onEscapedError } from '../util/last-resort.js';
-import { parseUtcIso } from '../util/time.js';
 import { withLock, type CommandContext } from './context.js';
+import { parseCursorTime } from './operator/cursor.js';
 import { startProgress } from './progress.js';
 import { printOutcome } from './run-outcome.js';
 import { StoppedWith } from './stopped.js';
@@ -18,7 +18,8 @@ export interface RunCommandOptions {
   dryRun: boolean;
   overrides: ConfigOverrides;
   /** catchup: list windows up to this time (default now − availability delay). */
-  untilMs?: number;
+  /** catchup `--until TIME`, read once the configuration (its `timezone`) is loaded. */
+  until?: string;
 }
 
 export async function runCommand(cmd: CommandContext, options: RunCommandOptions): Promise<number> {
@@ -26,6 +27,8 @@ export async function runCommand(cmd: CommandContext, options: RunCommandOptions
     cmd,
     options.command,
     async ({ config, paths }, lock) => {
+      // Read in the configured timezone, so only now; a bad value changes nothing (exit 2).
+      const untilMs = options.until === undefined ? undefined : parseUntil(options.until, config.timezone);
       const stop = new AbortController();
       const abort = (reason: unknown): void => {
         if (!stop.signal.aborted) stop.abort(reason);
@@ -51,7 +54,7 @@ export async function runCommand(cmd: CommandContext, options: RunCommandOptions
           lock,
           signal: stop.signal,
           events,
-          ...(options.untilMs === undefined ? {} : { untilMs: options.untilMs }),
+          ...(untilMs === undefined ? {} : { untilMs }),
           notReadyPollMs: notReadyPollMs(cmd.env),
           syncResultCap: syncResultCap(cmd.env),
         });
@@ -70,15 +73,9 @@ export async function runCommand(cmd: CommandContext, options: RunCommandOptions
   );
 }
 
-/** `catchup --until TIME`: ISO-8601 with an offset or Z (exit 2 otherwise). */
-export function parseUntil(text: string): number {
-  const ms = parseUtcIso(text);
-  if (ms === undefined)
-    throw new UsageError(
-      'catchup.badUntil',
-      `--until ${JSON.stringify(text)} is not an ISO-8601 time with an offset or Z; nothing was changed`,
-    );
-  return ms;
+/** `catchup --until TIME`: read like `cursor set TIME` (without an offset, in `timezone`); exit 2 otherwise. */
+export function parseUntil(text: string, timezone: string): number {
+  return parseCursorTime(text, timezone, { code: 'catchup.badUntil', label: '--until' });
 }
 
 /** A whole number from the environment, at least `min`; otherwise the specification's value. */

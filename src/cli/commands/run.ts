@@ -60,7 +60,10 @@ export function makeCatchupCommand(run: Runner): Command {
   return new Command('catchup')
     .description('one-off historical back-fill with the same pipeline, up to --until')
     .option('--dry-run', 'discover and report what would be ingested; change nothing')
-    .option('--until <time>', 'back-fill up to this time, ISO-8601 (default: now − availability delay)')
+    .option(
+      '--until <time>',
+      'back-fill up to this time: ISO-8601 (without an offset, in the configured timezone) or yyyy.MM.dd HH:mm:ss.SSS (UTC); default now − availability delay',
+    )
     .option('--availability-delay <min>', 'availability delay for this invocation only', availabilityDelay)
     .option('--max-recording-length <min>', 'maximum recording length for this invocation only', positiveInt)
     .action(async (_opts: unknown, cmd: Command) => {
@@ -70,12 +73,12 @@ export function makeCatchupCommand(run: Runner): Command {
       if (flags.maxRecordingLength !== undefined)
         overrides.maxRecordingLengthMinutes = flags.maxRecordingLength;
       await run(flags, async (ctx) => {
-        const { runCommand, parseUntil } = await import('../run-command.js');
+        const { runCommand } = await import('../run-command.js');
         return runCommand(ctx, {
           command: 'catchup',
           dryRun: flags.dryRun === true,
           overrides,
-          ...(flags.until === undefined ? {} : { untilMs: parseUntil(flags.until) }),
+          ...(flags.until === undefined ? {} : { until: flags.until }),
         });
       });
     });

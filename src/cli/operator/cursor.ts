@@ -69,15 +69,23 @@ export async function cursorGet(ctx: CommandContext): Promise<number> {
   return ExitCode.ok;
 }
 
-/** Reads TIME as ISO-8601 (offset honoured, else `timezone`) or as the cursor file's own format (UTC). */
-export function parseCursorTime(text: string, timezone: string): number {
+/**
+ * Reads a time an operator typed as ISO-8601 (offset honoured, else read in `timezone`) or as the
+ * cursor file's own format (UTC): `cursor set TIME` and `catchup --until TIME` alike. `label` names
+ * the argument in the error (UsageError `code`, exit 2).
+ */
+export function parseCursorTime(
+  text: string,
+  timezone: string,
+  { code, label }: { code: string; label?: string } = { code: 'cursor.badTime' },
+): number {
   const own = parseCursorTimestamp(text.trim());
   if (own !== undefined) return own;
   const iso = parseIsoInZone(text, timezone);
   if (iso === undefined) {
     throw new UsageError(
-      'cursor.badTime',
-      `cannot read ${JSON.stringify(text)} as a time; give ISO-8601 (2024-05-01T10:00:00Z, or without an offset in ${timezone}) or yyyy.MM.dd HH:mm:ss.SSS (UTC); nothing was changed`,
+      code,
+      `cannot read ${label === undefined ? '' : `${label} `}${JSON.stringify(text)} as a time; give ISO-8601 (2024-05-01T10:00:00Z, or without an offset in ${timezone}) or yyyy.MM.dd HH:mm:ss.SSS (UTC); nothing was changed`,
     );
   }
   return iso;
