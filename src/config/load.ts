@@ -171,7 +171,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): Config {
     deleteGraceHours: r.integer('deleteGraceHours', { min: 0, fallback: 24 }),
     stateDir: resolvePath(r.string('stateDir') ?? './state')!,
     archive,
-    archiveDir: archive.type === 'filesystem' ? archive.dir : '',
+    archiveDir: archive.type === 'filesystem' ? archive.dir : undefined,
     retryBatchSize: r.integer('retryBatchSize', { min: 0, max: 10_000, fallback: 25 }),
     retryMaxAgeDays: r.integer('retryMaxAgeDays', { min: 1, fallback: 30 }),
     maxRunMinutes: overrides.maxRunMinutes ?? r.integer('maxRunMinutes', { min: 1, fallback: 55 }),

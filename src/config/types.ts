@@ -78,8 +78,8 @@ export interface Config {
   readonly stateDir: string;
   /** The archive target (SPEC §7); `archiveDir` in the file is the shorthand for a filesystem one. */
   readonly archive: ArchiveConfig;
-  /** The archive folder (the filesystem target's `dir`). */
-  readonly archiveDir: string;
+  /** The archive folder when the target is `filesystem` (its `dir`), else undefined. */
+  readonly archiveDir: string | undefined;
   readonly retryBatchSize: number;
   readonly retryMaxAgeDays: number;
   readonly maxRunMinutes: number;
