@@ -10,7 +10,7 @@ import { exitCodeOf, ExitCode, IngestError } from '../errors.js';
 import { createGenesysClient } from '../genesys/index.js';
 import { readCursor, writeCursor } from '../state/cursor-file.js';
 import { Ledger } from '../state/ledger.js';
-import { comparePositions, type Position } from '../state/position.js';
+import type { Position } from '../state/position.js';
 import { listRetryEntries } from '../state/retry-buffer.js';
 import { ensureDir, sweepPartials } from '../util/atomic.js';
 import { ownStateFolders } from '../state/paths.js';
@@ -22,7 +22,7 @@ import type { RunEvents } from './events.js';
 import { discover } from './discover/discover.js';
 import { saveFrontier } from '../state/frontier-file.js';
 import { WorkPool } from '../util/work-pool.js';
-import { DurablePrefix } from './discover/durable-prefix.js';
+import { CursorKeeper } from './discover/cursor-keeper.js';
 import { ReportWriter } from '../state/report.js';
 import { runRetryBatch } from './settle/retry-batch.js';
 import { ArchivedIndex } from '../state/archived-index.js';
@@ -159,29 +159,15 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
     stopping: false,
   };
   const batcher = new BatchFetcher(ctx);
-  const prefix = new DurablePrefix(start);
-  let saved = start;
-  // Saves are serialised (a later one never lands before an earlier one) and remember the last
-  // complete bound, so `settledSome` can move the cursor as conversations settle.
-  let complete: Position = start;
-  let saving: Promise<void> = Promise.resolve();
-  let lastSave = 0;
-  const saveCursor = (bound: Position): Promise<void> => {
-    if (comparePositions(bound, complete) > 0) complete = bound;
-    const run = saving.then(async () => {
-      const next = prefix.advance(complete);
-      lastSave = Date.now();
-      if (options.dryRun || comparePositions(next, saved) === 0) return;
-      await lock.assertHeld();
-      await writeCursor(paths, next);
-      saved = next;
-    });
-    saving = run.catch(() => undefined);
-    return run;
-  };
-  const settledSome = async (): Promise<void> => {
-    if (Date.now() - lastSave >= 1000) await saveCursor(complete);
-  };
+  // Each save is written only while this run still holds the lock (SPEC §3.1); a dry run writes none.
+  const cursor = new CursorKeeper(start, {
+    write: options.dryRun
+      ? undefined
+      : async (position) => {
+          await lock.assertHeld();
+          await writeCursor(paths, position);
+        },
+  });
 
   // Conversations waiting on a batch, or on Genesys, must not hold back downloads: the pool holds
   // more conversations than the download limit (for ORIGINAL, whole batches: one gathers while others run; a multiple of 100 so none goes out short).
@@ -239,17 +225,15 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
       counts: () => report.counts,
       planCounts: () => ctx.plan.counts,
       bytesDownloaded: () => client.bytesDownloaded,
-      cursorMs: () => prefix.position.startMs,
+      cursorMs: () => cursor.position.startMs,
       windowEndMs: windowEnd,
     });
     try {
       listedUpTo = await discover(
         {
           ctx,
-          prefix,
+          cursor,
           pool,
-          saveCursor,
-          settledSome,
           afterBatch: async () => {
             if (deleting) await processDeletes(ctx, ctx.deletes, ctx.deletes.takePending());
           },
@@ -257,7 +241,7 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
         start,
         windowEnd,
       );
-      await reconcileLateData(ctx, pool, prefix.position);
+      await reconcileLateData(ctx, pool, cursor.position);
     } finally {
       stopProgress();
     }
@@ -276,17 +260,11 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
   if (failure === undefined && controller.signal.aborted) failure = controller.signal.reason;
   // Whatever happened, the cursor moves to the durable prefix: settled work is never re-done.
   if (!options.dryRun && !(failure instanceof IngestError && failure.code === 'lock.held')) {
-    await saveCursor(prefix.position).catch(() => undefined);
+    await cursor.saveNow().catch(() => undefined);
   }
   if (!options.dryRun && failure === undefined && listedUpTo !== undefined) {
     // Saved with the cursor it belongs to: a rewind (any other cursor) voids it.
-    await saveFrontier(paths.workDir, {
-      version: 1,
-      base: saved,
-      listedUpTo,
-      pending: prefix.outstandingPositions(),
-      settled: prefix.settledBeforePending(),
-    });
+    await saveFrontier(paths.workDir, cursor.frontier(listedUpTo));
   }
   try {
     return await finishRun(ctx, {
@@ -294,7 +272,7 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
       failure,
       window: windowInfo,
       before: start,
-      after: saved,
+      after: cursor.saved,
       startedAt,
     });
   } finally {
