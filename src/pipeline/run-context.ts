@@ -38,7 +38,10 @@ export interface RunContext {
   readonly dryRun: boolean;
   /** What a dry run would do (empty otherwise), for the list printed at the end. */
   readonly plan: DryRunPlan;
+  /** Aborted by a run-level failure: work in flight ends at once (`RunStop.abort`). */
   readonly signal: AbortSignal;
+  /** Aborted when no new work may start: a run-level failure or `run`'s deadline (`RunStop.stop`). */
+  readonly stop: AbortSignal;
   /** Genesys' time (local clock corrected by the skew seen in `Date`, when over 60 s). */
   now(): number;
   /** How long one run polls a recording still uploading or transcoding (SPEC §4.3: two minutes). */
@@ -47,6 +50,4 @@ export interface RunContext {
   readonly syncResultCap: number;
   /** Set when something attempted for the first time in this run failed (exit 1). */
   firstFailure: boolean;
-  /** Set when a run-level failure stops new work. */
-  stopping: boolean;
 }

@@ -23,6 +23,7 @@ import { discover } from './discover/discover.js';
 import { saveFrontier } from '../state/frontier-file.js';
 import { WorkPool } from '../util/work-pool.js';
 import { CursorKeeper } from './discover/cursor-keeper.js';
+import { RunStop } from './run-stop.js';
 import { ReportWriter } from '../state/report.js';
 import { runRetryBatch } from './settle/retry-batch.js';
 import { ArchivedIndex } from '../state/archived-index.js';
@@ -81,17 +82,12 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
         events.warn(`${file} in the delete journal cannot be read; it is left alone`),
       )
     : [];
-  const controller = new AbortController();
   // What stops the run from outside (a signal, an escaped error) stops it like a run-level failure.
-  const onOutsideStop = (): void => {
-    if (!controller.signal.aborted) controller.abort(input.signal.reason);
-  };
-  if (input.signal.aborted) onOutsideStop();
-  else input.signal.addEventListener('abort', onOutsideStop, { once: true });
+  const stop = new RunStop(input.signal);
   // Built before anything is opened: an unusable TLS setting is a clean exit 2.
   // No retry wait may end after the run's time budget (SPEC §4.7: Retry-After honoured within it).
   const client = createGenesysClient(config, paths, {
-    signal: controller.signal,
+    signal: stop.abort,
     ...(options.command === 'run' ? { deadline: startedAt + config.maxRunMinutes * 60_000 } : {}),
   });
   if (!options.dryRun) {
@@ -104,16 +100,8 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
   }
 
   // `run` stops starting new work after maxRunMinutes so it ends before the next cron tick; catchup runs to the end.
-  const deadlineTimer = setTimeout(
-    () => (ctx.stopping = true),
-    options.command === 'run' ? config.maxRunMinutes * 60_000 : 2 ** 31 - 1,
-  );
-  deadlineTimer.unref();
+  if (options.command === 'run') stop.deadlineAfter(config.maxRunMinutes);
 
-  // A report item that cannot be written stops the run at once (SPEC §4.6: exit 6, state saved).
-  const stopRun = (error: unknown): void => {
-    if (!controller.signal.aborted) controller.abort(error);
-  };
   const report = await ReportWriter.open(
     paths.reportsDir,
     {
@@ -126,7 +114,8 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
       startedAtMs: startedAt,
       dryRun: options.dryRun,
     },
-    stopRun,
+    // A report item that cannot be written stops the run at once (SPEC §4.6: exit 6, state saved).
+    (error) => stop.fail(error),
   );
   let skewMs = 0;
   // The context is built in one step below; the batcher needs it, so it is attached after.
@@ -151,12 +140,12 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
     events,
     dryRun: options.dryRun,
     plan: new DryRunPlan(),
-    signal: controller.signal,
+    signal: stop.abort,
+    stop: stop.stop,
     now: () => Date.now() + skewMs,
     notReadyPollMs: input.notReadyPollMs,
     syncResultCap: input.syncResultCap,
     firstFailure: false,
-    stopping: false,
   };
   const batcher = new BatchFetcher(ctx);
   // Each save is written only while this run still holds the lock (SPEC §3.1); a dry run writes none.
@@ -175,10 +164,8 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
   // temporary files removed) instead of running to their end before drain() sees the failure.
   const pool = new WorkPool(
     config.codec === 'ORIGINAL' ? 3 * BATCH_MAX_ITEMS : 2 * config.concurrency,
-    (error) => {
-      ctx.stopping = true;
-      if (!controller.signal.aborted) controller.abort(error);
-    },
+    stop.stop,
+    (error) => stop.fail(error),
   );
   let windowInfo: { from: string; to: string } | null = null;
   let listedUpTo: number | undefined;
@@ -192,7 +179,7 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
     else await pingHealthcheck(ctx, '/start');
     await client.login();
     // One cheap call so the API's clock is known before the window end is chosen (SPEC §4 step 2).
-    await client.tokenInfo(controller.signal);
+    await client.tokenInfo(stop.abort);
     // Genesys' time decides the window end and every availability decision, whatever the skew:
     // a local clock even a few seconds fast would otherwise list up to a time Genesys has not reached.
     skewMs = client.clockSkewMs ?? 0;
@@ -249,15 +236,13 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
   } catch (error) {
     // What stopped the run from outside the work (a signal, the report, an escaped error) is
     // the cause; the error seen here is then only its consequence.
-    failure = controller.signal.aborted ? (controller.signal.reason as unknown) : error;
-    ctx.stopping = true;
-    if (!controller.signal.aborted) controller.abort(failure);
+    failure = stop.failed ? stop.failure : error;
+    stop.fail(failure);
     await pool.settle();
   } finally {
-    clearTimeout(deadlineTimer);
-    input.signal.removeEventListener('abort', onOutsideStop);
+    stop.dispose();
   }
-  if (failure === undefined && controller.signal.aborted) failure = controller.signal.reason;
+  if (failure === undefined && stop.failed) failure = stop.failure;
   // Whatever happened, the cursor moves to the durable prefix: settled work is never re-done.
   if (!options.dryRun && !(failure instanceof IngestError && failure.code === 'lock.held')) {
     await cursor.saveNow().catch(() => undefined);

@@ -95,12 +95,12 @@ async function fromFrontier(
   // of those before each pending one, once that one settles (SPEC §3.2).
   for (const position of frontier.settled ?? []) cursor.settledEarlier(position);
   for (const facts of [...found, ...fresh]) {
-    if (ctx.stopping || pool.stopped) break;
+    if (ctx.stop.aborted) break;
     await submit(deps, facts);
   }
   await pool.drain();
   await deps.afterBatch();
-  if (ctx.stopping || pool.stopped) return 'stopped';
+  if (ctx.stop.aborted) return 'stopped';
   await cursor.listedUpTo({ startMs: windowEnd, conversationId: '' });
   return 'done';
 }
@@ -118,7 +118,7 @@ async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<numbe
     onRefused: (refusal) => refuseConversation(ctx, refusal),
   };
   for (let window = queue.shift(); window !== undefined; window = queue.shift()) {
-    if (ctx.stopping || pool.stopped) return undefined;
+    if (ctx.stop.aborted) return undefined;
     let result =
       window.mode === 'sync' ? await listWindowSync(ctx, window, cursor.position, events) : 'async';
     if (result === 'capped') {
@@ -151,5 +151,5 @@ async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<numbe
     );
     if (result !== 'complete') return undefined;
   }
-  return ctx.stopping ? undefined : windowEnd;
+  return ctx.stop.aborted ? undefined : windowEnd;
 }

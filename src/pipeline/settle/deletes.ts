@@ -58,14 +58,14 @@ export async function processDeletes(
   journal: DeleteJournal,
   intents: DeleteIntent[],
 ): Promise<void> {
-  for (let i = 0; i < intents.length && !ctx.stopping; i += BATCH) {
+  for (let i = 0; i < intents.length && !ctx.stop.aborted; i += BATCH) {
     const batch = intents.slice(i, i + BATCH);
     const protectedIds = await ctx.client.recordings.getProtectedConversations(
       [...new Set(batch.map((b) => b.conversationId))],
       { signal: ctx.signal },
     );
     for (const intent of batch) {
-      if (ctx.stopping) return;
+      if (ctx.stop.aborted) return;
       await deleteOne(ctx, journal, intent, protectedIds.has(intent.conversationId));
     }
   }

@@ -101,7 +101,7 @@ export class BatchFetcher {
           await sleep(pause, undefined, { signal: this.ctx.signal });
           const status = await client.recordings.getBatch(job, { signal: this.ctx.signal });
           if (status.status === 'Completed') return status.results ?? [];
-          if (this.ctx.stopping) return 'stopped';
+          if (this.ctx.stop.aborted) return 'stopped';
           if (Date.now() > deadline)
             throw new MediaTransferError(
               'batch.timeout',

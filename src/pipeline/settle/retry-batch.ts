@@ -56,7 +56,7 @@ export async function runRetryBatch(ctx: RunContext, listing: RetryListing, pool
   );
   const byId = new Map(conversations.map((c) => [c.conversationId.toLowerCase(), c]));
   for (const entry of attempts) {
-    if (ctx.stopping) return;
+    if (ctx.stop.aborted) return;
     ctx.report.counts.retried += 1;
     await pool.submit(async () => {
       const conv = byId.get(entry.conversationId);
