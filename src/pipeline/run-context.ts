@@ -48,6 +48,4 @@ export interface RunContext {
   readonly notReadyPollMs: number;
   /** Results the synchronous query serves per interval (Genesys: 10,000; smaller in tests). */
   readonly syncResultCap: number;
-  /** Set when something attempted for the first time in this run failed (exit 1). */
-  firstFailure: boolean;
 }

@@ -145,7 +145,6 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
     now: () => Date.now() + skewMs,
     notReadyPollMs: input.notReadyPollMs,
     syncResultCap: input.syncResultCap,
-    firstFailure: false,
   };
   const batcher = new BatchFetcher(ctx);
   // Each save is written only while this run still holds the lock (SPEC §3.1); a dry run writes none.
@@ -267,5 +266,5 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
 
 function exitCodeFor(failure: unknown, ctx: RunContext): number {
   if (failure !== undefined) return exitCodeOf(failure);
-  return ctx.firstFailure || ctx.report.counts.alerts > 0 ? ExitCode.partial : ExitCode.ok;
+  return ctx.report.firstAttemptFailed || ctx.report.counts.alerts > 0 ? ExitCode.partial : ExitCode.ok;
 }

@@ -68,7 +68,7 @@ export async function prefetchUsers(
 }
 
 async function submit(deps: DiscoveryDeps, facts: ConversationFacts): Promise<void> {
-  deps.ctx.report.counts.discovered += 1;
+  deps.ctx.report.count('discovered');
   deps.cursor.listed({ startMs: facts.startMs, conversationId: facts.conversationId });
   await deps.pool.submit(async () => {
     if (await settleConversation(deps.ctx, facts)) await deps.cursor.settled(facts.conversationId);

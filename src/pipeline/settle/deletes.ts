@@ -127,7 +127,7 @@ async function deleteOne(
   await appendRecordingLine(ctx, cdr, xml);
   const primary = cdr.media[0]!;
   await journal.clear(intent);
-  report.counts.deleted += 1;
+  report.count('deleted');
   report.item({
     conversationId: intent.conversationId,
     recordingId: intent.recordingId,

@@ -13,7 +13,6 @@ import { recordingProblem, refuseRecording } from './refuse.js';
 import { recordingAction } from './rules.js';
 import {
   closeConversation,
-  countFailure,
   item,
   parkConversation,
   parkRecording,
@@ -37,7 +36,7 @@ export async function settleRecordings(
 ): Promise<void> {
   const fromRetry = origin.entry !== undefined;
   const audio = work.filter((w) => recordingAction(w.rec) !== 'skipNonAudio');
-  ctx.report.counts.skippedNonAudio += work.length - audio.length;
+  ctx.report.count('skippedNonAudio', work.length - audio.length);
   if (audio.length === 0) {
     await parkConversation(ctx, facts, origin, 'overdue', 'due, but Genesys lists no audio recording yet');
     return;
@@ -86,7 +85,7 @@ async function settleRecording(
     return;
   }
   if (action === 'error') {
-    countFailure(ctx, fromRetry);
+    ctx.report.countFailure(fromRetry);
     ctx.report.item(item(id, recId, 'failed', 'recordingError', fromRetry));
     raise(
       ctx,
@@ -115,7 +114,7 @@ async function settleRecording(
   }
   try {
     const outcome = await archiveRecording(ctx, facts, w.rec, w.sources, users, w.refresh);
-    ctx.report.counts.ingested += 1;
+    ctx.report.count('ingested');
     ctx.report.item({
       ...item(id, recId, 'ingested', '', fromRetry),
       file: outcome.file,
