@@ -1,4 +1,9 @@
-/** Everything one run shares, and the rule for which failures stop it (SPEC §4.6). */
+/**
+ * Everything one run's settle and discover code shares. Every member is read-only and none points
+ * back at the context: what changes during a run lives with its owner, the counters in the report
+ * (`ReportWriter.count`), the cursor in the `CursorKeeper` (handed to discovery, not kept here),
+ * and stopping in the two signals of `RunStop` (`signal`, `stop`).
+ */
 import type { Config } from '../config/types.js';
 import type { GenesysClient } from '../genesys/index.js';
 import type { Ledger } from '../state/ledger.js';

@@ -118,7 +118,6 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
     (error) => stop.fail(error),
   );
   let skewMs = 0;
-  // The context is built in one step below; the batcher needs it, so it is attached after.
   const ctx: RunContext = {
     command: options.command,
     config,
@@ -132,9 +131,7 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
     archived: new ArchivedIndex(path.join(paths.workDir, 'archived')),
     inflight,
     deletes,
-    get batcher(): BatchFetcher {
-      return batcher;
-    },
+    batcher: new BatchFetcher({ client, signal: stop.abort, stop: stop.stop }),
     freeSpace: new FreeSpace(config.archiveDir),
     downloads: new Semaphore(config.concurrency),
     events,
@@ -146,7 +143,6 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
     notReadyPollMs: input.notReadyPollMs,
     syncResultCap: input.syncResultCap,
   };
-  const batcher = new BatchFetcher(ctx);
   // Each save is written only while this run still holds the lock (SPEC §3.1); a dry run writes none.
   const cursor = new CursorKeeper(start, {
     write: options.dryRun

@@ -37,7 +37,8 @@ export class BatchFetcher {
   private waiting: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: RunContext) {}
+  /** Only what a batch needs from the run: the client, the abort signal and the stop signal. */
+  constructor(private readonly ctx: Pick<RunContext, 'client' | 'signal' | 'stop'>) {}
 
   /** The batch results of a conversation (of one recording when given), or 'stopped'. */
   fetch(
