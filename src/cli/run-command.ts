@@ -8,6 +8,7 @@ import type { RunEvents } from '../pipeline/events.js';
 import { runPipeline } from '../pipeline/run.js';
 import { onEscapedError } from '../util/last-resort.js';
 import { withLock, type CommandContext } from './context.js';
+import { crashAt } from './crash-point.js';
 import { parseCursorTime } from './operator/cursor.js';
 import { startProgress } from './progress.js';
 import { printOutcome } from './run-outcome.js';
@@ -43,6 +44,7 @@ export async function runCommand(cmd: CommandContext, options: RunCommandOptions
         warn: (text) => cmd.output.warn(text),
         debug: (text) => cmd.output.debug(text),
         progress: (source) => startProgress(cmd.output, source),
+        reached: crashAt(cmd.env),
       };
       let outcome;
       try {

@@ -12,7 +12,6 @@ import { hashFile } from '../../archive/hash-file.js';
 import { cdrPath } from '../../archive/layout.js';
 import { GenesysApiError } from '../../genesys/index.js';
 import { writeFileAtomic } from '../../util/atomic.js';
-import { crashPoint } from '../../util/crash-point.js';
 import { isoUtc } from '../../util/time.js';
 import { type RunContext } from '../run-context.js';
 import { isItemFailure, reasonOf } from '../failures.js';
@@ -101,7 +100,7 @@ async function deleteOne(
     const plan = await planDelete(ctx, intent);
     deleteDate = plan.deleteDate;
     await ctx.lock.assertHeld();
-    crashPoint('before-delete-call');
+    ctx.events.reached('before-delete-call');
     if (plan.call) {
       await ctx.client.recordings.updateRetention(
         intent.conversationId,
