@@ -22,7 +22,7 @@ export { BATCH_MAX_ITEMS, PROTECTION_MAX_IDS } from './recordings.js';
 export { MULTI_GET_MAX_IDS } from './analytics.js';
 export { USERS_MAX_IDS } from './users.js';
 export type { DownloadOptions, DownloadResult, MediaOptions } from './media.js';
-export type { HttpOptions } from './http.js';
+export type { HttpOptions, RequestLogger, RequestRecord } from './http.js';
 export type * from './types.js';
 
 /** The two state files the client keeps: the OAuth token cache and the user cache. */
