@@ -61,6 +61,8 @@ export interface Simulator {
   revokeAllTokens(): void;
   /** Number of tokens issued so far. */
   tokensIssued(): number;
+  /** Every access token and the latest media URL signatures issued: what no client output may show. */
+  issuedSecrets(): string[];
   close(): Promise<void>;
 }
 
@@ -152,6 +154,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     counts: () => log.counts(),
     revokeAllTokens: () => ctx.tokens.revokeAll(),
     tokensIssued: () => ctx.tokens.issued,
+    issuedSecrets: () => [...ctx.tokens.issuedTokens(), ...ctx.mediaUrls.issuedSignatures()],
     close: () => {
       closing ??= (async () => {
         abort.abort();

@@ -24,7 +24,7 @@ export { MULTI_GET_MAX_IDS } from './analytics.js';
 export { USERS_MAX_IDS } from './users.js';
 export { NAME_LOOKUPS, type NameKind, type NamesApi } from './names.js';
 export type { DownloadOptions, DownloadResult, MediaOptions } from './media.js';
-export type { HttpOptions } from './http.js';
+export type { HttpOptions, RequestLogger, RequestRecord } from './http.js';
 export type * from './types.js';
 
 /** The state files the client keeps: the OAuth token cache and the lookup caches. */

@@ -161,6 +161,7 @@ async function fetchOne(
   folder: string,
   recordingId: string,
   source: MediaSource,
+  attempt: number,
 ): Promise<CdrMedia> {
   const expected =
     source.expectedBytes !== undefined && source.expectedBytes > 0 ? source.expectedBytes : undefined;
@@ -172,6 +173,7 @@ async function fetchOne(
       ctx.client.downloadMedia(source.url, target, {
         ...(expected !== undefined ? { expectedBytes: expected } : {}),
         signal: ctx.signal,
+        attempt,
       }),
     );
     await target.commit();
@@ -222,7 +224,7 @@ export async function archiveRecording(
   let refreshes = 0;
   for (let i = 0; i < current.length;) {
     try {
-      media.push(await fetchOne(ctx, folder, recordingId, current[i]!));
+      media.push(await fetchOne(ctx, folder, recordingId, current[i]!, refreshes + 1));
       i += 1;
     } catch (error) {
       const retryable = error instanceof MediaRefusedError || error instanceof MediaTransferError;
