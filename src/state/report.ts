@@ -32,6 +32,8 @@ export type AlertType =
   | 'clockSkew'
   | 'discoveryCapped'
   | 'lateDiscovered'
+  /** Queue or wrap-up code names could not be looked up: CDRs carry ids only (SPEC §3.5). Once a run. */
+  | 'namesUnavailable'
   /** Data from Genesys that breaks the model: a bad id or an unreadable time (SPEC §4.3). */
   | 'invalidRecord';
 
