@@ -89,6 +89,7 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
   const client = createGenesysClient(config, paths, {
     signal: stop.abort,
     ...(options.command === 'run' ? { deadline: startedAt + config.maxRunMinutes * 60_000 } : {}),
+    ...(events.request === undefined ? {} : { onRequest: events.request }),
   });
   if (!options.dryRun) {
     // The first run writes the cursor before any ledger line or report: a missing cursor then always means it was removed.
@@ -116,6 +117,7 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
     },
     // A report item that cannot be written stops the run at once (SPEC §4.6: exit 6, state saved).
     (error) => stop.fail(error),
+    (item) => events.settled(item),
   );
   let skewMs = 0;
   const ctx: RunContext = {

@@ -94,10 +94,17 @@ async function fromFrontier(
   // Everything else behind listedUpTo settled in earlier runs: the cursor may move up to the newest
   // of those before each pending one, once that one settles (SPEC §3.2).
   for (const position of frontier.settled ?? []) cursor.settledEarlier(position);
+  const before = ctx.report.counts.discovered;
   for (const facts of [...found, ...fresh]) {
     if (ctx.stop.aborted) break;
     await submit(deps, facts);
   }
+  ctx.events.windowListed({
+    fromMs: frontier.listedUpTo,
+    toMs: windowEnd,
+    mode: 'frontier',
+    conversations: ctx.report.counts.discovered - before,
+  });
   await pool.drain();
   await deps.afterBatch();
   if (ctx.stop.aborted) return 'stopped';
@@ -119,6 +126,7 @@ async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<numbe
   };
   for (let window = queue.shift(); window !== undefined; window = queue.shift()) {
     if (ctx.stop.aborted) return undefined;
+    const before = ctx.report.counts.discovered;
     let result =
       window.mode === 'sync' ? await listWindowSync(ctx, window, cursor.position, events) : 'async';
     if (result === 'capped') {
@@ -130,6 +138,7 @@ async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<numbe
       }
       result = 'async';
     }
+    const listedBy = result === 'async' ? 'async' : 'sync';
     if (result === 'async') {
       const outcome = await listWindowAsync(ctx, window, cursor.position, events);
       if (outcome === 'unavailable') {
@@ -144,6 +153,13 @@ async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<numbe
       }
       result = outcome;
     }
+    if (result === 'complete')
+      ctx.events.windowListed({
+        fromMs: window.fromMs,
+        toMs: window.toMs,
+        mode: listedBy,
+        conversations: ctx.report.counts.discovered - before,
+      });
     await pool.drain();
     await deps.afterBatch();
     await cursor.listedUpTo(
