@@ -83,6 +83,9 @@ export function emptyCounts(): Counts {
   };
 }
 
+/** What an item is counted as with `ReportWriter.count`; alerts and failures have their own methods. */
+export type Counter = Exclude<keyof Counts, 'alerts' | 'failed'>;
+
 /** Alerts kept in memory at most; beyond this they are counted but not listed (a flood says enough). */
 const MAX_ALERTS_LISTED = 10_000;
 
@@ -110,8 +113,13 @@ export function reportFileName(header: Pick<ReportHeader, 'command' | 'startedAt
   return `${compactUtc(header.startedAtMs)}-${header.command}${header.dryRun ? '-dryrun' : ''}.json`;
 }
 
+/**
+ * Owns the run's counters: they change only through `count`, `countFailure` and `alert`, and are
+ * read through `counts` (live, read-only).
+ */
 export class ReportWriter {
-  readonly counts = emptyCounts();
+  private readonly tally = emptyCounts();
+  private failedFirstAttempt = false;
   readonly alerts: Alert[] = [];
   readonly file: string;
   private handle: fs.FileHandle | undefined;
@@ -172,6 +180,27 @@ export class ReportWriter {
     return writer;
   }
 
+  /** The counters so far (the same object throughout, so a progress line can read it as it changes). */
+  get counts(): Readonly<Counts> {
+    return this.tally;
+  }
+
+  /** Counts `n` (default 1) more of `counter`. */
+  count(counter: Counter, n = 1): void {
+    this.tally[counter] += n;
+  }
+
+  /** Counts a failure; only one attempted for the first time in this run (not from the retry buffer) makes the exit code 1. */
+  countFailure(fromRetryBuffer: boolean): void {
+    this.tally.failed += 1;
+    if (!fromRetryBuffer) this.failedFirstAttempt = true;
+  }
+
+  /** Something attempted for the first time in this run failed (exit 1). */
+  get firstAttemptFailed(): boolean {
+    return this.failedFirstAttempt;
+  }
+
   /** Recordings found deleted in Genesys (status `gone`), for the summary line. */
   goneCount = 0;
 
@@ -196,7 +225,7 @@ export class ReportWriter {
 
   /** Records an alert and counts it. */
   alert(alert: Alert): void {
-    this.counts.alerts += 1;
+    this.tally.alerts += 1;
     if (this.alerts.length < MAX_ALERTS_LISTED) this.alerts.push(alert);
   }
 

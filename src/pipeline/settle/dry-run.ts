@@ -60,7 +60,7 @@ export function planned(
   reason: string,
   fromRetryBuffer: boolean,
 ): void {
-  ctx.report.counts.pending += 1;
+  ctx.report.count('pending');
   ctx.report.item(item(line.conversationId, line.recordingId, 'pending', reason, fromRetryBuffer));
   ctx.plan.items += 1;
   ctx.plan.add(action, line);
@@ -74,7 +74,7 @@ export async function dryRunConversation(
 ): Promise<boolean> {
   const id = facts.conversationId;
   if (kind === 'notRecorded') {
-    ctx.report.counts.notRecorded += 1;
+    ctx.report.count('notRecorded');
     return true;
   }
   if (kind === 'overMaxLength') {
@@ -90,7 +90,7 @@ export async function dryRunConversation(
   }
   const known = await ctx.settled.get(id, facts.startMs);
   if (known !== undefined && known.status !== 'notRecorded') {
-    ctx.report.counts.alreadyArchived += Math.max(1, known.recordingIds.length);
+    ctx.report.count('alreadyArchived', Math.max(1, known.recordingIds.length));
     return true;
   }
   const then = ctx.config.deleteAfterIngest ? ', then deleted in Genesys (deleteAfterIngest)' : '';
