@@ -11,6 +11,7 @@ import { participantUserIds, type ConversationFacts } from '../conversation-fact
 import type { AlertType } from '../../state/report.js';
 import { recordingProblem, refuseRecording } from './refuse.js';
 import { recordingAction } from './rules.js';
+import { settleArchivedRecording } from './restore.js';
 import {
   closeConversation,
   countFailure,
@@ -96,6 +97,11 @@ async function settleRecording(
       'Genesys reports the recording in state ERROR; it is not retried',
       fromRetry,
     );
+    return;
+  }
+  if (action === 'restoring' || (action === 'archived' && ctx.config.restoreArchived)) {
+    await settleArchivedRecording(ctx, facts, recId, origin, action);
+    tally.retry = true;
     return;
   }
   if (action === 'archived' || action === 'notYet') {
