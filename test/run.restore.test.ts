@@ -51,6 +51,14 @@ describe('run: restore of recordings archived in Genesys', () => {
     t.after(() => setup.cleanup());
     const entry = `${archived.id}_${rec.id}.xml`;
 
+    // A dry run says what it would do and asks nothing of Genesys.
+    const dry = await ingest(setup.ws, ['--dry-run']);
+    assert.equal(dry.result.code, 0, dry.result.stderr);
+    const planned = dry.report.items.find((i) => i.recordingId === rec.id)!;
+    assert.match(planned.reason, /^dry run: would request its restore in Genesys/);
+    assert.equal(putRequests(setup.sim), 0);
+    assert.deepEqual(await retryEntries(setup.ws), []);
+
     const before = Date.now();
     const first = await ingest(setup.ws);
     assert.equal(first.result.code, 1, 'first attempted and not archived: exit 1');
@@ -148,6 +156,25 @@ describe('run: restore of recordings archived in Genesys', () => {
     const cdr = (await archiveFiles(setup.ws.archiveDir)).find((f) => f.endsWith(`${rec.id}.xml`))!;
     const parsed = parseCdrXml(await fs.readFile(path.join(setup.ws.archiveDir, cdr)));
     assert.ok(parsed.kind === 'archived' && parsed.cdr.deleteRequested !== undefined);
+    assert.deepEqual(await retryEntries(setup.ws), []);
+  });
+
+  it('codec ORIGINAL: the batch download reports it unavailable; the same restore, then archived', async (t) => {
+    const { org, archived } = archivedOrg('restore-original');
+    const rec = archived.recordings[0]!;
+    const setup = await startSimWorkspace({
+      sim: { org, restoreMs: 0 },
+      config: { restoreArchived: true, codec: 'ORIGINAL' },
+    });
+    t.after(() => setup.cleanup());
+    const first = await ingest(setup.ws);
+    assert.equal(restoreRequests(setup.sim).length, 1);
+    assert.deepEqual(first.report.alerts, []);
+    assert.equal(first.report.items.find((i) => i.recordingId === rec.id)?.reason, 'restoring');
+    const second = await ingest(setup.ws);
+    assert.equal(second.result.code, 0, second.result.stderr);
+    assert.equal(second.report.items.find((i) => i.recordingId === rec.id)?.status, 'ingested');
+    assert.equal(restoreRequests(setup.sim).length, 1);
     assert.deepEqual(await retryEntries(setup.ws), []);
   });
 
