@@ -1,6 +1,6 @@
 /**
  * The metrics file (SPEC §8.4) written by real runs against the simulator: after exit 0, after a
- * run that fails (exit 4 at login, exit 6 before the report), totals kept in status.json across
+ * catchup, after a run that fails (exit 4 at login, exit 6 before the report), totals kept in status.json across
  * runs, mode 0600, written atomically (no temporary file left), a dry run leaving it alone.
  */
 import assert from 'node:assert/strict';
@@ -116,6 +116,14 @@ describe('run: metrics file', () => {
     assert.equal(value(m, 'api_requests_total'), afterLogin);
     await setup.ws.writeConfig({ clientSecret: setup.sim.clients[0]!.clientSecret });
 
+    // catchup writes it too.
+    const catchup = await ingest(setup.ws, ['catchup']);
+    assert.equal(catchup.result.code, 0, catchup.result.stderr);
+    m = await readMetrics(file);
+    assert.equal(value(m, 'last_run_exit_code'), 0);
+    const afterCatchup = afterLogin + catchup.report.apiRequests;
+    assert.equal(value(m, 'api_requests_total'), afterCatchup);
+
     // Exit 6 before the report could be finished (the ledger folder cannot be made): the file still
     // says so, with the last known totals and gauges from status.json.
     const ledgerRoot = path.join(setup.ws.stateDir, 'ledger');
@@ -128,7 +136,7 @@ describe('run: metrics file', () => {
     m = await readMetrics(file);
     assert.equal(value(m, 'last_run_exit_code'), 6);
     assert.equal(value(m, 'recordings_ingested_total'), 3);
-    assert.equal(value(m, 'api_requests_total'), afterLogin);
+    assert.equal(value(m, 'api_requests_total'), afterCatchup);
     assert.equal(value(m, 'retry_buffer_entries'), 1);
     assert.deepEqual(await fs.readdir(path.dirname(file)), ['genesys-ingest.prom']);
     assert.equal((await fs.stat(file)).mode & 0o777, 0o600);
