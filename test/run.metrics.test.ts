@@ -1,7 +1,8 @@
 /**
  * The metrics file (SPEC §8.4) written by real runs against the simulator: after exit 0, after a
- * catchup, after a run that fails (exit 4 at login, exit 6 before the report), totals kept in status.json across
- * runs, mode 0600, written atomically (no temporary file left), a dry run leaving it alone.
+ * catchup, after a run that fails (exit 4 at login, exit 6 before the report), totals kept in
+ * status.json across runs, mode 0600, written atomically (no temporary file left), a dry run
+ * leaving it alone.
  */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
