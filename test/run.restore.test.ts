@@ -125,7 +125,8 @@ describe('run: restore of recordings archived in Genesys', () => {
     const old = new Date(Date.now() - 8 * DAY).toISOString();
     const xml = await fs.readFile(file, 'utf8');
     await fs.writeFile(file, xml.replace(/restoreRequestedAt="[^"]*"/, `restoreRequestedAt="${old}"`));
-    const { report } = await ingest(setup.ws);
+    const { report, result } = await ingest(setup.ws);
+    assert.match(result.stderr, /1 restore requested in Genesys/, 'the summary line says so');
     assert.equal(restoreRequests(setup.sim).length, 2, 'a new request');
     assert.equal(report.counts.restoreRequested, 1);
     assert.notEqual((await entryRetry(setup.ws.retryDir, path.basename(file))).restoreRequestedAt, old);
