@@ -14,6 +14,7 @@ const ZERO_ALERTS = [
   'invalidRecord',
   'lagging',
   'lateDiscovered',
+  'namesUnavailable',
   'overMaxLength',
   'overdue',
   'recordingError',

@@ -26,7 +26,7 @@ export interface MetricsSnapshot {
 }
 
 /**
- * Every alert type of SPEC §3.7, so each `genesys_ingest_alerts_total{type}` series exists from the
+ * Every alert type (SPEC §3.7), so each `genesys_ingest_alerts_total{type}` series exists from the
  * first run on (at 0): `increase()` over a series that appears only with its first alert misses it.
  * A Record, so adding an alert type without listing it here does not compile.
  */
@@ -44,6 +44,7 @@ const ALERT_TYPES: Record<AlertType, true> = {
   clockSkew: true,
   discoveryCapped: true,
   lateDiscovered: true,
+  namesUnavailable: true,
   invalidRecord: true,
 };
 

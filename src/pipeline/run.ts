@@ -116,6 +116,7 @@ async function runPass(input: PipelineInput): Promise<RunOutcome> {
   const client = createGenesysClient(config, paths, {
     signal: controller.signal,
     ...(options.command === 'run' ? { deadline: startedAt + config.maxRunMinutes * 60_000 } : {}),
+    ...(events.request === undefined ? {} : { onRequest: events.request }),
   });
   if (!options.dryRun) {
     // The first run writes the cursor before any ledger line or report: a missing cursor then always means it was removed.
@@ -150,6 +151,7 @@ async function runPass(input: PipelineInput): Promise<RunOutcome> {
       dryRun: options.dryRun,
     },
     stopRun,
+    (item) => events.settled(item),
   );
   let skewMs = 0;
   // The context is built in one step below; the batcher needs it, so it is attached after.
