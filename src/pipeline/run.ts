@@ -6,7 +6,7 @@
  * the report, status.json and the exit alike. Nothing here touches the terminal or the process object.
  */
 import type { Config } from '../config/types.js';
-import { exitCodeOf, ExitCode, IngestError } from '../errors.js';
+import { exitCodeOf, ExitCode, IngestError, LockedError } from '../errors.js';
 import { createGenesysClient } from '../genesys/index.js';
 import { readCursor, writeCursor } from '../state/cursor-file.js';
 import { Ledger } from '../state/ledger.js';
@@ -40,6 +40,7 @@ import { Semaphore } from '../util/semaphore.js';
 import { BATCH_MAX_ITEMS } from '../genesys/recordings.js';
 import { InflightJournal } from '../state/inflight-journal.js';
 import { pingHealthcheck } from './healthcheck.js';
+import { metricsAfterEarlyStop, writeMetricsFile } from './metrics.js';
 import path from 'node:path';
 
 export interface PipelineInput {
@@ -61,6 +62,28 @@ export interface PipelineInput {
 }
 
 export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
+  const startedAtMs = Date.now();
+  try {
+    return await runPass(input);
+  } catch (error) {
+    // Stopped before its outcome (cursor unreadable, report or status.json not writable, ...): the
+    // metrics file still says so (SPEC §8.4: whatever the exit code). Not a dry run, nor a run that
+    // lost the lock: the import source's state is not theirs to write.
+    const { config, paths, events } = input;
+    if (config.metricsFile !== undefined && !input.dryRun && !(error instanceof LockedError)) {
+      const file = config.metricsFile;
+      const finishedAtMs = Date.now();
+      await metricsAfterEarlyStop(config, paths, { exitCode: exitCodeOf(error), startedAtMs, finishedAtMs })
+        .then((snapshot) => writeMetricsFile(file, snapshot))
+        .catch((failure: unknown) =>
+          events.warn(`the metrics file ${file} cannot be written: ${(failure as Error).message}`),
+        );
+    }
+    throw error;
+  }
+}
+
+async function runPass(input: PipelineInput): Promise<RunOutcome> {
   const options = input;
   const { config, paths, lock, events } = input;
   const startedAt = Date.now();

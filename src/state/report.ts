@@ -16,6 +16,7 @@ import {
   writeFileAtomic,
 } from '../util/atomic.js';
 import { compactUtc, isoUtc } from '../util/time.js';
+import type { RunTotals } from './run-totals.js';
 
 export type ItemStatus = 'ingested' | 'alreadyArchived' | 'pending' | 'failed' | 'deleted' | 'gone';
 export type AlertType =
@@ -66,6 +67,8 @@ export interface Counts {
   notRecorded: number;
   skippedNonAudio: number;
   alerts: number;
+  /** Restores requested in Genesys for recordings archived there (SPEC §8.3). */
+  restoreRequested: number;
 }
 
 export function emptyCounts(): Counts {
@@ -80,6 +83,7 @@ export function emptyCounts(): Counts {
     notRecorded: 0,
     skippedNonAudio: 0,
     alerts: 0,
+    restoreRequested: 0,
   };
 }
 
@@ -203,10 +207,15 @@ export class ReportWriter {
 
   /** Recordings found deleted in Genesys (status `gone`), for the summary line. */
   goneCount = 0;
+  /** Bytes of the media archived in this run (items `ingested`), for the metrics' totals (SPEC §8.4). */
+  bytesArchived = 0;
+  /** Alerts by type, every one counted (the listed ones are capped), for the metrics' totals. */
+  readonly alertsByType = new Map<AlertType, number>();
 
   /** Appends an item (serialised; the file is written in order). */
   item(item: ReportItem): void {
     if (item.status === 'gone') this.goneCount += 1;
+    if (item.status === 'ingested') this.bytesArchived += item.sizeBytes;
     this.onItem(item);
     const text = `${this.items === 0 ? '\n' : ',\n'}${JSON.stringify(item)}`;
     this.items += 1;
@@ -226,6 +235,7 @@ export class ReportWriter {
   /** Records an alert and counts it. */
   alert(alert: Alert): void {
     this.tally.alerts += 1;
+    this.alertsByType.set(alert.type, (this.alertsByType.get(alert.type) ?? 0) + 1);
     if (this.alerts.length < MAX_ALERTS_LISTED) this.alerts.push(alert);
   }
 
@@ -283,6 +293,8 @@ export interface StatusDocument {
   retryBuffer: { size: number; dead: number; oldestFirstFailedAt: string | null };
   lastExitCode: number;
   finishedAt: string;
+  /** Over all runs, for the metrics file's counters (SPEC §8.4). */
+  totals: RunTotals;
 }
 
 /** `status.json`: the one file a monitoring system needs to read. */

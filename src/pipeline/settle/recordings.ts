@@ -12,6 +12,7 @@ import { lookUpNames } from './names.js';
 import type { AlertType } from '../../state/report.js';
 import { recordingProblem, refuseRecording } from './refuse.js';
 import { recordingAction } from './rules.js';
+import { settleArchivedRecording } from './restore.js';
 import {
   closeConversation,
   item,
@@ -97,6 +98,11 @@ async function settleRecording(
       'Genesys reports the recording in state ERROR; it is not retried',
       fromRetry,
     );
+    return;
+  }
+  if (action === 'restoring' || (action === 'archived' && ctx.config.restoreArchived)) {
+    await settleArchivedRecording(ctx, facts, recId, origin, action);
+    tally.retry = true;
     return;
   }
   if (action === 'archived' || action === 'notYet') {
