@@ -53,6 +53,13 @@ export interface TestStore {
   readonly requests: StoreRequest[];
   /** TCP connections the tool opened to the store. */
   readonly connections: number;
+  /**
+   * Answers the next `times` requests that `match` with `status` (an S3 error document) instead of
+   * passing them on. Returns the fault, whose `hits` counts the requests it answered.
+   */
+  fault(match: (r: StoreRequest) => boolean, status: number, times: number): { hits: number; remove(): void };
+  /** Resolves at the first request (from now on) that `match`es, before it is passed on. */
+  waitFor(match: (r: StoreRequest) => boolean): Promise<StoreRequest>;
   readonly bucket: string;
   /** s3rver's data folder (objects and their metadata as files). */
   readonly directory: string;
@@ -90,6 +97,8 @@ export async function startS3(): Promise<TestStore> {
   let front: http.Server | undefined;
   const requests: StoreRequest[] = [];
   let connections = 0;
+  const faults: { match: (r: StoreRequest) => boolean; status: number; left: number; hits: number }[] = [];
+  const waiters: { match: (r: StoreRequest) => boolean; resolve: (r: StoreRequest) => void }[] = [];
   const start = async (): Promise<void> => {
     server = new S3rver({
       port: backPort,
@@ -100,15 +109,44 @@ export async function startS3(): Promise<TestStore> {
     });
     ({ port: backPort } = await server.run());
     front = http.createServer((req, res) => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers } });
+      const seen: StoreRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: { ...req.headers },
+      };
+      requests.push(seen);
+      for (let i = waiters.length - 1; i >= 0; i -= 1)
+        if (waiters[i]!.match(seen)) waiters.splice(i, 1)[0]!.resolve(seen);
+      const fault = faults.find((f) => f.left > 0 && f.match(seen));
+      if (fault !== undefined) {
+        fault.left -= 1;
+        fault.hits += 1;
+        req.resume();
+        res.writeHead(fault.status, { 'content-type': 'application/xml' });
+        res.end(
+          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.status === 503 ? 'SlowDown' : 'InternalError'}</Code><Message>injected by the test</Message></Error>`,
+        );
+        return;
+      }
       const upstream = http.request(
-        { host: '127.0.0.1', port: backPort, method: req.method, path: req.url, headers: req.headers },
+        // No pooled connection: a client killed mid-request must not keep s3rver from closing.
+        {
+          host: '127.0.0.1',
+          port: backPort,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent: false,
+        },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
         },
       );
       upstream.on('error', () => res.destroy());
+      res.on('close', () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
       req.pipe(upstream);
     });
     front.on('connection', () => (connections += 1));
@@ -131,6 +169,17 @@ export async function startS3(): Promise<TestStore> {
     get connections() {
       return connections;
     },
+    fault(match, status, times) {
+      const f = { match, status, left: times, hits: 0 };
+      faults.push(f);
+      return {
+        get hits() {
+          return f.hits;
+        },
+        remove: () => void (f.left = 0),
+      };
+    },
+    waitFor: (match) => new Promise((resolve) => waiters.push({ match, resolve })),
     bucket: BUCKET,
     directory,
     accessKeyId,
