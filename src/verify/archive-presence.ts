@@ -31,8 +31,10 @@ export interface PresentFile {
 }
 
 export interface Presence {
-  /** Problems found, one sentence each; empty when the archive holds the recording as recorded. */
+  /** Missing or wrong-size files, one sentence each; empty when the archive holds the recording. */
   problems: string[];
+  /** With `hash`: files present with the right size whose content no longer matches its CDR. */
+  altered: string[];
   files: PresentFile[];
   /** SHA-256 of the CDR's bytes (with `hash`), for the ledger's `cdrSha256`. */
   cdrSha256?: string;
@@ -68,9 +70,14 @@ export async function recordingPresence(
   options: { hash?: boolean } = {},
 ): Promise<Presence> {
   const problems: string[] = [];
+  const altered: string[] = [];
   const files: PresentFile[] = [];
   if (!isInside(archiveDir, held.file))
-    return { problems: [`the ledger's file ${JSON.stringify(held.file)} lies outside the archive`], files };
+    return {
+      problems: [`the ledger's file ${JSON.stringify(held.file)} lies outside the archive`],
+      altered,
+      files,
+    };
   const mediaPath = path.resolve(archiveDir, held.file);
   const cdrFile = path.join(path.dirname(mediaPath), cdrFileName(held.recordingId));
   const cdrRel = relative(archiveDir, cdrFile);
@@ -115,11 +122,11 @@ export async function recordingPresence(
       entry.sha256 = (await hashFile(file)).sha256;
       entry.expectedSha256 = m.sha256;
       if (entry.sha256 !== m.sha256) {
-        problems.push(`media ${rel} does not match the SHA-256 its CDR gives`);
+        altered.push(`media ${rel} does not match the SHA-256 its CDR gives`);
         entry.ok = false;
       }
     }
     files.push(entry);
   }
-  return cdrSha256 === undefined ? { problems, files } : { problems, files, cdrSha256 };
+  return cdrSha256 === undefined ? { problems, altered, files } : { problems, altered, files, cdrSha256 };
 }

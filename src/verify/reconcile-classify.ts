@@ -3,7 +3,7 @@
  * which recordings Genesys holds) and decides its one status (SPEC §8.1).
  */
 import type { Config } from '../config/types.js';
-import type { GenesysClient, RecordingMetadata } from '../genesys/index.js';
+import { GenesysApiError, type GenesysClient, type RecordingMetadata } from '../genesys/index.js';
 import { isGenesysId } from '../util/ids.js';
 import { isoUtc } from '../util/time.js';
 import { recordingPresence } from './archive-presence.js';
@@ -66,10 +66,13 @@ async function unledgeredOf(
   const { deep } = ctx;
   if (deep === undefined || settled === undefined || conv.startMs === undefined) return [];
   if (!DEEP_STATUSES.has(settled.status) || !isGenesysId(conv.conversationId)) return [];
-  const recordings = await deep.client.recordings.getMetadata(
-    conv.conversationId,
-    deep.signal === undefined ? {} : { signal: deep.signal },
-  );
+  // Genesys answers 404 for the recordings of a conversation it no longer knows: none held.
+  const recordings = await deep.client.recordings
+    .getMetadata(conv.conversationId, deep.signal === undefined ? {} : { signal: deep.signal })
+    .catch((error: unknown) => {
+      if (error instanceof GenesysApiError && error.status === 404) return [];
+      throw error;
+    });
   const out: string[] = [];
   for (const rec of recordings) {
     if (!heldByGenesys(rec) || !isGenesysId(rec.id)) continue;

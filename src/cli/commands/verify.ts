@@ -14,9 +14,14 @@ export function makeVerifyCommand(run: Runner): Command {
     )
     .option('--deep', "with --reconcile: also list each conversation's recordings in Genesys")
     .option('--csv <FILE>', 'with --reconcile: also write one CSV row per conversation to FILE')
+    .option(
+      '--conversation <ID>',
+      'everything the tool and Genesys know about one conversation; exit 5 when it is missing',
+    )
     .action(async (_opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<
         GlobalOptions & {
+          conversation?: string;
           offline?: boolean;
           archive?: boolean;
           reconcile?: string[];
@@ -24,6 +29,15 @@ export function makeVerifyCommand(run: Runner): Command {
           csv?: string;
         }
       >();
+      if (opts.conversation !== undefined) {
+        const id = opts.conversation;
+        await run(opts, async (ctx) =>
+          (await import('../operator/verify-conversation.js')).verifyConversation(ctx, id, {
+            offline: opts.offline === true,
+          }),
+        );
+        return;
+      }
       if (opts.reconcile !== undefined) {
         const flags = { range: opts.reconcile, deep: opts.deep === true, offline: opts.offline === true };
         await run(opts, async (ctx) =>
