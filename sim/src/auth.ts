@@ -58,6 +58,11 @@ export class TokenStore {
     for (const info of this.tokens.values()) info.revoked = true;
   }
 
+  /** Every access token issued so far, for tests that scan output for them. */
+  issuedTokens(): string[] {
+    return [...this.tokens.keys()];
+  }
+
   /** Number of tokens issued so far. */
   get issued(): number {
     return this.tokens.size;

@@ -24,6 +24,7 @@ import { BatchDownloads, batchRoutes } from './routes-batch.js';
 import { AsyncJobs, jobRoutes } from './routes-jobs.js';
 import { Recordings, recordingRoutes } from './routes-recordings.js';
 import { userRoutes } from './routes-users.js';
+import { routingRoutes } from './routes-routing.js';
 
 export { ALL_PERMISSIONS } from './options.js';
 export type { SimClient, SimulatorOptions } from './options.js';
@@ -60,6 +61,8 @@ export interface Simulator {
   revokeAllTokens(): void;
   /** Number of tokens issued so far. */
   tokensIssued(): number;
+  /** Every access token and the latest media URL signatures issued: what no client output may show. */
+  issuedSecrets(): string[];
   close(): Promise<void>;
 }
 
@@ -130,6 +133,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ...recordingRoutes(recordings),
     ...batchRoutes(batches),
     ...userRoutes(),
+    ...routingRoutes(),
   ]);
   const deps = { ctx, faults, log };
   const limiter = new RateLimiter(resolved.rateLimitPerMinute, resolved.now);
@@ -150,6 +154,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     counts: () => log.counts(),
     revokeAllTokens: () => ctx.tokens.revokeAll(),
     tokensIssued: () => ctx.tokens.issued,
+    issuedSecrets: () => [...ctx.tokens.issuedTokens(), ...ctx.mediaUrls.issuedSignatures()],
     close: () => {
       closing ??= (async () => {
         abort.abort();

@@ -33,11 +33,15 @@ function parseAmzDate(text: string): number | undefined {
   return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
 }
 
+const RECENT_SIGNATURES = 10_000;
+
 /** Issues and checks signed URLs for one simulator. */
 export class MediaUrlSigner {
   private readonly secret = randomBytes(32);
   private readonly objects = new Map<string, MediaTarget>();
   private readonly byTarget = new Map<string, string>();
+  /** The latest signatures handed out (bounded), for tests that scan output for them. */
+  private readonly recent: string[] = [];
 
   /** `base` is the media listener's origin, e.g. `https://localhost:4431`. */
   constructor(private readonly base: string) {}
@@ -57,6 +61,8 @@ export class MediaUrlSigner {
     const date = amzDate(signedAt);
     const expires = String(Math.max(1, Math.round(ttlSeconds)));
     const signature = this.signature(id, date, expires);
+    this.recent.push(signature);
+    if (this.recent.length > RECENT_SIGNATURES) this.recent.splice(0, this.recent.length - RECENT_SIGNATURES);
     const query = new URLSearchParams({
       'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
       'X-Amz-Date': date,
@@ -65,6 +71,11 @@ export class MediaUrlSigner {
       'X-Amz-Signature': signature,
     });
     return `${this.base}/recordings/${id}?${query.toString()}`;
+  }
+
+  /** The signatures of the latest URLs issued (at most 10,000), oldest first. */
+  issuedSignatures(): readonly string[] {
+    return this.recent;
   }
 
   /** Checks a request path and query (as received) at time `now`. */

@@ -15,6 +15,8 @@ export const ALL_PERMISSIONS: readonly string[] = [
   'recording:deletionProtection:apply',
   'recording:deletionProtection:revoke',
   'directory:user:view',
+  'routing:queue:view',
+  'routing:wrapupCode:view',
 ];
 
 /** An OAuth client the simulator accepts. */

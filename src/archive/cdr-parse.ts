@@ -8,7 +8,9 @@ import {
   invalid,
   show,
   type ArchivedCdr,
+  type CdrImportSource,
   type CdrMedia,
+  type CdrNamedId,
   type CdrParticipant,
   type CdrRecording,
   type ParsedCdr,
@@ -119,6 +121,12 @@ function listOf(node: unknown, where: string, item: string): unknown[] {
   return items as unknown[];
 }
 
+/** A `queue` or `wrapUpCode`: its id, and its name when the CDR carries one. */
+function namedIdOf(node: unknown, item: string): CdrNamedId {
+  const element = readElement(node, item, { attrs: ['id', 'name'] });
+  return { id: need(element, 'id', item), ...pick(element, ['name'] as const) };
+}
+
 function participantOf(node: unknown): CdrParticipant {
   const keys = ['purpose', 'userId', 'name', 'email', 'department', 'title'] as const;
   const element = readElement(node, 'participant', { attrs: keys });
@@ -203,10 +211,7 @@ export function readCdrTree(tree: Record<string, unknown>): ParsedCdr {
     cdr.participants = listOf(participants, 'participants', 'participant').map(participantOf);
   const idList = (name: 'queues' | 'wrapUpCodes', item: string) => {
     const node = child.get(name);
-    if (node !== undefined)
-      cdr[name] = listOf(node, name, item).map((n) =>
-        need(readElement(n, item, { attrs: ['id'] }), 'id', item),
-      );
+    if (node !== undefined) cdr[name] = listOf(node, name, item).map((n) => namedIdOf(n, item));
   };
   idList('queues', 'queue');
   idList('wrapUpCodes', 'wrapUpCode');
@@ -222,12 +227,16 @@ export function readCdrTree(tree: Record<string, unknown>): ParsedCdr {
   }
   const source = child.get('importSource');
   if (source !== undefined) {
-    const element = readElement(source, 'importSource', { attrs: ['name', 'policyId', 'importSourceId'] });
-    cdr.importSource = {
+    const element = readElement(source, 'importSource', {
+      attrs: ['name', 'policyId', 'importSourceId', 'toolVersion', 'host'],
+    });
+    const importSource: CdrImportSource = {
       name: need(element, 'name', 'importSource'),
       policyId: need(element, 'policyId', 'importSource'),
       importSourceId: need(element, 'importSourceId', 'importSource'),
+      ...pick(element, ['toolVersion', 'host'] as const),
     };
+    cdr.importSource = importSource;
   }
   const deleted = child.get('deleteRequested');
   if (deleted !== undefined) {

@@ -10,6 +10,7 @@ export interface GlobalOptions {
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  debug?: boolean;
   color?: boolean;
 }
 

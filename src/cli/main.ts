@@ -55,12 +55,20 @@ export function buildProgram(run: Runner): Command {
       'configuration file (default: env GENESYS_INGEST_CONFIG, else ./genesys-ingest.json)',
     )
     .option('--json', 'print one JSON document on stdout and nothing else there')
-    .option('-q, --quiet', 'print only warnings, errors and the result')
-    .option('-v, --verbose', 'print more detail on stderr')
+    .option('-q, --quiet', 'print only warnings, errors and the result: no information lines, no progress')
+    .option(
+      '-v, --verbose',
+      'also print detail on stderr: run/catchup log each window listed (interval, conversations) and each recording settled (conversation, recording, outcome, size); errors show their cause',
+    )
+    .option(
+      '--debug',
+      'everything --verbose prints, plus one line per HTTP request to Genesys and the media host: method, host, path (never a query string), status, duration in ms, attempt',
+    )
     .addOption(new Option('--no-color', 'no colours in output'))
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .addHelpText('after', EXIT_CODE_HELP)
+    .addHelpText('after', OUTPUT_HELP)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
   program.addCommand(makeRunCommand(run));
@@ -95,12 +103,21 @@ Exit codes:
   70   internal error (a bug): state saved; please report it
   130  interrupted (SIGINT/SIGTERM); state saved`;
 
+const OUTPUT_HELP = `
+Output of run and catchup:
+  on a terminal  a live progress line on stderr (recordings, rate, MB, cursor date, ETA)
+  otherwise      (cron, a pipe, a log file) that line on stderr at most once a minute;
+                 none with --quiet or --json (stdout then carries only the JSON document)
+  --verbose      adds each window listed and each recording settled
+  --debug        adds each HTTP request (method, host, path, status, duration, attempt)`;
+
 function outputFrom(globals: GlobalOptions, env: NodeJS.ProcessEnv): Output {
   const json = globals.json === true;
   return new Output({
     json,
     quiet: globals.quiet === true,
-    verbose: globals.verbose === true,
+    verbose: globals.verbose === true || globals.debug === true,
+    requests: globals.debug === true,
     color:
       globals.color !== false &&
       !json &&

@@ -9,6 +9,8 @@ export interface OutputOptions {
   json: boolean;
   quiet: boolean;
   verbose: boolean;
+  /** `--debug`: every HTTP request too (implies verbose). */
+  requests?: boolean;
   color: boolean;
   stdout?: NodeJS.WriteStream;
   stderr?: NodeJS.WriteStream;
@@ -18,6 +20,7 @@ export class Output {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
+  readonly requests: boolean;
   readonly color: boolean;
   private readonly out: NodeJS.WriteStream;
   private readonly err: NodeJS.WriteStream;
@@ -26,7 +29,8 @@ export class Output {
   constructor(options: OutputOptions) {
     this.json = options.json;
     this.quiet = options.quiet;
-    this.verbose = options.verbose;
+    this.verbose = options.verbose || options.requests === true;
+    this.requests = options.requests === true;
     this.color = options.color;
     this.out = options.stdout ?? process.stdout;
     this.err = options.stderr ?? process.stderr;
@@ -72,6 +76,11 @@ export class Output {
   /** Only with --verbose. */
   debug(text: string): void {
     if (this.verbose && !this.quiet) this.err.write(`${redact(text)}\n`);
+  }
+
+  /** Only with --debug: one line per HTTP request. */
+  request(text: string): void {
+    if (this.requests && !this.quiet) this.err.write(`${redact(text)}\n`);
   }
 
   /** Warnings are shown even with --quiet: they ask something of the operator. */

@@ -9,7 +9,8 @@ import { runPipeline } from '../pipeline/run.js';
 import { onEscapedError } from '../util/last-resort.js';
 import { withLock, type CommandContext } from './context.js';
 import { parseCursorTime } from './operator/cursor.js';
-import { startProgress } from './progress.js';
+import { LOG_INTERVAL_MS, SettledTally, startProgress } from './progress.js';
+import { requestLine, settledLine, windowLine } from './run-log.js';
 import { printOutcome } from './run-outcome.js';
 import { StoppedWith } from './stopped.js';
 
@@ -38,11 +39,19 @@ export async function runCommand(cmd: CommandContext, options: RunCommandOptions
       process.on('SIGTERM', onSignal);
       // An error that escaped every handler (a bug) stops the run like a run-level failure, then exit 70.
       const stopOnEscaped = onEscapedError(abort);
+      const tally = new SettledTally();
       const events: RunEvents = {
         info: (text) => cmd.output.info(text),
         warn: (text) => cmd.output.warn(text),
         debug: (text) => cmd.output.debug(text),
-        progress: (source) => startProgress(cmd.output, source),
+        windowListed: (window) => cmd.output.debug(windowLine(window)),
+        settled: (item) => {
+          tally.add(item);
+          cmd.output.debug(settledLine(item));
+        },
+        ...(cmd.output.requests ? { request: (record) => cmd.output.request(requestLine(record)) } : {}),
+        progress: (source) =>
+          startProgress(cmd.output, source, { intervalMs: progressIntervalMs(cmd.env), tally }),
       };
       let outcome;
       try {
@@ -94,4 +103,9 @@ function notReadyPollMs(env: NodeJS.ProcessEnv): number {
 /** 10,000 (SPEC §4.1); `GENESYS_INGEST_SYNC_RESULT_CAP` scales it down for the test suite only. */
 function syncResultCap(env: NodeJS.ProcessEnv): number {
   return testKnob(env, 'GENESYS_INGEST_SYNC_RESULT_CAP', 1, 10_000);
+}
+
+/** A minute off a terminal; `GENESYS_INGEST_PROGRESS_INTERVAL_MS` shortens it for the test suite only. */
+function progressIntervalMs(env: NodeJS.ProcessEnv): number {
+  return testKnob(env, 'GENESYS_INGEST_PROGRESS_INTERVAL_MS', 1, LOG_INTERVAL_MS);
 }

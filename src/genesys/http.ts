@@ -40,7 +40,27 @@ export interface HttpOptions {
   /** Pace API requests from the `inin-ratelimit-*` headers (default true). */
   readonly pacing?: boolean;
   readonly now?: () => number;
+  /** Told of every request sent, API and media alike (`--debug`); never given a query string or header. */
+  readonly onRequest?: RequestLogger;
 }
+
+/**
+ * One request as `--debug` shows it. Only the path: a query string is never included, since a
+ * signed media URL's query is a credential.
+ */
+export interface RequestRecord {
+  readonly method: string;
+  /** host:port as in the URL. */
+  readonly host: string;
+  readonly path: string;
+  /** The status answered, or the failure's code when no answer came (`network.reset`, …). */
+  readonly status: number | string;
+  readonly durationMs: number;
+  /** 1 for the first try, 2 for the first retry, and so on (429 waits included). */
+  readonly attempt: number;
+}
+
+export type RequestLogger = (record: RequestRecord) => void;
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -224,10 +244,15 @@ export class HttpTransport {
 
     // 429s are counted apart: each names its own wait, and the deadline bounds them.
     let rateLimited = 0;
+    let tries = 0;
     for (let attempt = 1; ; attempt += 1) {
       if (isApi && this.options.pacing !== false) await this.pacer.acquire(signal);
       if (signal?.aborted) throw abortReason(signal);
       this.#inFlight += 1;
+      tries += 1;
+      const sentAt = Date.now();
+      const logged = (status: number | string): void =>
+        this.logRequest({ ...target, status, durationMs: Date.now() - sentAt, attempt: tries });
       let response: { statusCode: number; headers: IncomingHttpHeaders; body: string };
       try {
         response = await this.api(url, {
@@ -238,8 +263,12 @@ export class HttpTransport {
           ...(signal !== undefined ? { signal } : {}),
         });
       } catch (error) {
-        if (signal?.aborted) throw abortReason(signal);
+        if (signal?.aborted) {
+          logged('aborted');
+          throw abortReason(signal);
+        }
         const failure = this.classify(error, url);
+        logged(failure.error.code);
         // A connection that was never made can always be tried again; one that broke off only when safe.
         const notSent = ['network.dns', 'network.refused', 'proxy.unreachable', 'proxy.refused'].includes(
           failure.error.code,
@@ -254,6 +283,7 @@ export class HttpTransport {
       }
 
       const { statusCode: status, headers, body: text } = response;
+      logged(status);
       if (isApi) {
         if (this.options.pacing !== false) this.pacer.observe(headers, this.#inFlight);
         this.#learnClock(headers);
@@ -291,6 +321,15 @@ export class HttpTransport {
       }
       if (status === 429) this.pacer.blockUntil(this.#now() + wait);
       await sleep(wait, signal);
+    }
+  }
+
+  /** Tells the request logger, if any; a logger that throws never breaks a request. */
+  logRequest(record: RequestRecord): void {
+    try {
+      this.options.onRequest?.(record);
+    } catch {
+      // Logging is best effort.
     }
   }
 

@@ -30,6 +30,8 @@ export interface DownloadOptions {
   /** Overrides the computed deadline (tests). */
   readonly deadlineMs?: number;
   readonly idleTimeoutMs?: number;
+  /** Which try at this recording's media this is (a refused URL is fetched afresh), for `--debug`. */
+  readonly attempt?: number;
 }
 
 export interface DownloadResult {
@@ -118,6 +120,10 @@ export class MediaDownloader {
       );
     };
 
+    const sentAt = Date.now();
+    // The status answered, or what went wrong; logged once the download has ended, without the query.
+    // Set from the 'response' callback: typed wide, or TypeScript keeps the initial literal.
+    let outcome = 'unanswered' as number | string;
     const stream = this.#transport.media.stream(parsed, { signal: controller.signal });
     // Errors are read from the iterator below; this keeps one between 'response' and the loop from
     // being an uncaught 'error' event.
@@ -128,6 +134,7 @@ export class MediaDownloader {
       touch();
       const headers = await new Promise<IncomingHttpHeaders>((resolve, reject) => {
         stream.once('response', (res: { statusCode: number; headers: IncomingHttpHeaders }) => {
+          outcome = res.statusCode;
           stream.off('error', reject);
           if (res.statusCode === 403 || res.statusCode === 400)
             reject(new MediaRefusedError(res.statusCode, host));
@@ -169,8 +176,20 @@ export class MediaDownloader {
         contentType: typeof type === 'string' && type !== '' ? type : undefined,
       };
     } catch (error) {
+      const why =
+        controller.signal.aborted && controller.signal.reason instanceof IngestError
+          ? controller.signal.reason.code
+          : error instanceof IngestError
+            ? error.code
+            : this.#transport.classify(error, parsed).error.code;
+      // A refusal keeps its status; a transfer that broke after a 2xx says both.
+      if (typeof outcome !== 'number') outcome = why;
+      else if (outcome >= 200 && outcome <= 299) outcome = `${outcome} ${why}`;
       const outerAborted = outer.find((s) => s.aborted);
-      if (outerAborted !== undefined) throw abortReason(outerAborted);
+      if (outerAborted !== undefined) {
+        outcome = 'aborted';
+        throw abortReason(outerAborted);
+      }
       if (controller.signal.aborted && controller.signal.reason instanceof IngestError)
         throw controller.signal.reason;
       if (error instanceof IngestError) throw error;
@@ -188,6 +207,14 @@ export class MediaDownloader {
         { cause: safeCause(error) },
       );
     } finally {
+      this.#transport.logRequest({
+        method: 'GET',
+        host,
+        path: parsed.pathname,
+        status: outcome,
+        durationMs: Date.now() - sentAt,
+        attempt: options.attempt ?? 1,
+      });
       clearTimeout(deadline);
       clearTimeout(idle);
       for (const s of outer) s.removeEventListener('abort', onOuterAbort);

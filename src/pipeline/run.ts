@@ -93,6 +93,7 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
   const client = createGenesysClient(config, paths, {
     signal: controller.signal,
     ...(options.command === 'run' ? { deadline: startedAt + config.maxRunMinutes * 60_000 } : {}),
+    ...(events.request === undefined ? {} : { onRequest: events.request }),
   });
   if (!options.dryRun) {
     // The first run writes the cursor before any ledger line or report: a missing cursor then always means it was removed.
@@ -127,6 +128,7 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
       dryRun: options.dryRun,
     },
     stopRun,
+    (item) => events.settled(item),
   );
   let skewMs = 0;
   // The context is built in one step below; the batcher needs it, so it is attached after.

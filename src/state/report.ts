@@ -32,6 +32,8 @@ export type AlertType =
   | 'clockSkew'
   | 'discoveryCapped'
   | 'lateDiscovered'
+  /** Queue or wrap-up code names could not be looked up: CDRs carry ids only (SPEC §3.5). Once a run. */
+  | 'namesUnavailable'
   /** Data from Genesys that breaks the model: a bad id or an unreadable time (SPEC §4.3). */
   | 'invalidRecord';
 
@@ -123,6 +125,7 @@ export class ReportWriter {
     readonly dir: string,
     readonly header: ReportHeader,
     private readonly onFailure: (error: unknown) => void,
+    private readonly onItem: (item: ReportItem) => void,
     name: string,
   ) {
     this.file = path.join(dir, name);
@@ -132,11 +135,13 @@ export class ReportWriter {
   /**
    * Opens the report. `onFailure` is told (once) when an item cannot be written, so the run stops
    * at once (SPEC §4.6: a report that cannot be written is exit 6) rather than at its end.
+   * `onItem` sees each item as it is appended (the face's --verbose lines).
    */
   static async open(
     dir: string,
     header: ReportHeader,
     onFailure: (error: unknown) => void = () => undefined,
+    onItem: (item: ReportItem) => void = () => undefined,
   ): Promise<ReportWriter> {
     await ensureDir(dir);
     // Names have whole seconds: a report started in the same second as an earlier one (two quick dry
@@ -148,6 +153,7 @@ export class ReportWriter {
       dir,
       header,
       onFailure,
+      onItem,
       reportFileName({ ...header, startedAtMs: nameMs }),
     );
     try {
@@ -172,6 +178,7 @@ export class ReportWriter {
   /** Appends an item (serialised; the file is written in order). */
   item(item: ReportItem): void {
     if (item.status === 'gone') this.goneCount += 1;
+    this.onItem(item);
     const text = `${this.items === 0 ? '\n' : ',\n'}${JSON.stringify(item)}`;
     this.items += 1;
     this.chain = this.chain.then(async () => {

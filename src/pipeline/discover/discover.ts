@@ -99,10 +99,17 @@ async function fromFrontier(
   // Everything else behind listedUpTo settled in earlier runs: the cursor may move up to the newest
   // of those before each pending one, once that one settles (SPEC §3.2).
   for (const position of frontier.settled ?? []) prefix.settledEarlier(position);
+  const before = ctx.report.counts.discovered;
   for (const facts of [...found, ...fresh]) {
     if (ctx.stopping || pool.stopped) break;
     await submit(deps, facts);
   }
+  ctx.events.windowListed({
+    fromMs: frontier.listedUpTo,
+    toMs: windowEnd,
+    mode: 'frontier',
+    conversations: ctx.report.counts.discovered - before,
+  });
   await pool.drain();
   await deps.afterBatch();
   if (ctx.stopping || pool.stopped) return 'stopped';
@@ -122,6 +129,7 @@ async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<numbe
   };
   for (let window = queue.shift(); window !== undefined; window = queue.shift()) {
     if (ctx.stopping || pool.stopped) return undefined;
+    const before = ctx.report.counts.discovered;
     let result =
       window.mode === 'sync' ? await listWindowSync(ctx, window, prefix.position, events) : 'async';
     if (result === 'capped') {
@@ -132,6 +140,7 @@ async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<numbe
       }
       result = 'async';
     }
+    const listedBy = result === 'async' ? 'async' : 'sync';
     if (result === 'async') {
       const outcome = await listWindowAsync(ctx, window, prefix.position, events);
       if (outcome === 'unavailable') {
@@ -146,6 +155,13 @@ async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<numbe
       }
       result = outcome;
     }
+    if (result === 'complete')
+      ctx.events.windowListed({
+        fromMs: window.fromMs,
+        toMs: window.toMs,
+        mode: listedBy,
+        conversations: ctx.report.counts.discovered - before,
+      });
     await pool.drain();
     await deps.afterBatch();
     await deps.saveCursor(

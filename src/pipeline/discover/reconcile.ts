@@ -50,6 +50,7 @@ export async function reconcileLateData(ctx: RunContext, pool: WorkPool, cursor:
     day.toMs <= ctx.config.recordingStartTimestamp
   )
     return;
+  let late = 0;
   const result = await listWindowAsync(
     ctx,
     { fromMs: day.fromMs, toMs: day.toMs, mode: 'async' },
@@ -57,6 +58,7 @@ export async function reconcileLateData(ctx: RunContext, pool: WorkPool, cursor:
     {
       onConversation: async (facts) => {
         if ((await ctx.settled.get(facts.conversationId, facts.startMs)) !== undefined) return;
+        late += 1;
         await pool.submit(async () => {
           const before = ctx.report.counts.ingested + ctx.report.counts.failed;
           await settleConversation(ctx, facts);
@@ -80,6 +82,8 @@ export async function reconcileLateData(ctx: RunContext, pool: WorkPool, cursor:
   );
   await pool.drain();
   // Not available yet (the data lake lags), or stopped: try again in a later run.
-  if (result === 'complete')
+  if (result === 'complete') {
+    ctx.events.windowListed({ ...day, mode: 'reconcile', conversations: late });
     await writeFileAtomic(file, `${JSON.stringify({ lastDay: name } satisfies ReconcileState)}\n`);
+  }
 }

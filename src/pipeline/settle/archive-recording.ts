@@ -4,6 +4,7 @@
  * archived and verified; then the ledger line. A media URL is requested right before its download;
  * a refused or broken download gets a fresh URL at most 3 times per recording per run.
  */
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { buildArchivedCdrXml, readCdrFile, type ArchivedCdr, type CdrMedia } from '../../archive/cdr.js';
 import { cdrFileName, cdrPath, conversationFolder, mediaFileName } from '../../archive/layout.js';
@@ -14,12 +15,12 @@ import {
   type FormatId,
   type Recording,
   type RecordingMetadata,
-  type UserInfo,
 } from '../../genesys/index.js';
 import { openAtomic, writeFileAtomic } from '../../util/atomic.js';
 import { isoInZone, isoUtc, parseUtcIso } from '../../util/time.js';
 import type { RunContext } from '../run-context.js';
-import { cdrConversationPart, type ConversationFacts } from '../conversation-facts.js';
+import { cdrConversationPart, type CdrLookups, type ConversationFacts } from '../conversation-facts.js';
+import { TOOL_VERSION } from '../../util/version.js';
 import { mediaExtension } from './rules.js';
 import { appendRecordingLine, item, ledgerLineFor } from './records.js';
 
@@ -160,6 +161,7 @@ async function fetchOne(
   folder: string,
   recordingId: string,
   source: MediaSource,
+  attempt: number,
 ): Promise<CdrMedia> {
   const expected =
     source.expectedBytes !== undefined && source.expectedBytes > 0 ? source.expectedBytes : undefined;
@@ -171,6 +173,7 @@ async function fetchOne(
       ctx.client.downloadMedia(source.url, target, {
         ...(expected !== undefined ? { expectedBytes: expected } : {}),
         signal: ctx.signal,
+        attempt,
       }),
     );
     await target.commit();
@@ -198,7 +201,7 @@ export async function archiveRecording(
   facts: ConversationFacts,
   recording: RecordingMetadata & { outputDurationMs?: number | undefined },
   sources: MediaSource[],
-  users: ReadonlyMap<string, UserInfo>,
+  lookups: CdrLookups,
   refresh: () => Promise<MediaSource[] | undefined>,
 ): Promise<ArchiveOutcome> {
   const folder = conversationFolder(
@@ -221,7 +224,7 @@ export async function archiveRecording(
   let refreshes = 0;
   for (let i = 0; i < current.length;) {
     try {
-      media.push(await fetchOne(ctx, folder, recordingId, current[i]!));
+      media.push(await fetchOne(ctx, folder, recordingId, current[i]!, refreshes + 1));
       i += 1;
     } catch (error) {
       const retryable = error instanceof MediaRefusedError || error instanceof MediaTransferError;
@@ -247,13 +250,15 @@ export async function archiveRecording(
     conversationEnd: isoUtc(facts.endMs ?? facts.startMs),
     localStart: { value: isoInZone(facts.startMs, ctx.config.timezone), timezone: ctx.config.timezone },
     durationMs: Math.max(0, (facts.endMs ?? facts.startMs) - facts.startMs),
-    ...cdrConversationPart(facts, users),
+    ...cdrConversationPart(facts, lookups),
     recording: recordingPart(recording),
     media,
     importSource: {
       name: ctx.config.name,
       policyId: ctx.config.policyId,
       importSourceId: ctx.config.importSourceId,
+      toolVersion: TOOL_VERSION,
+      ...hostPart(),
     },
     ingestedAt: isoUtc(ctx.now()),
   };
@@ -267,6 +272,12 @@ export async function archiveRecording(
     sizeBytes: media.reduce((n, m) => n + m.sizeBytes, 0),
     sha256: primary.sha256,
   };
+}
+
+/** The machine's host name for `importSource host` (omitted when the system gives none). */
+function hostPart(): { host?: string } {
+  const host = hostname().trim();
+  return host === '' ? {} : { host };
 }
 
 function recordingPart(

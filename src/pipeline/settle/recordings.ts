@@ -7,7 +7,8 @@ import { isoUtc } from '../../util/time.js';
 import { archiveRecording, alreadyHeld, type MediaSource } from './archive-recording.js';
 import { type RunContext } from '../run-context.js';
 import { isItemFailure, reasonOf } from '../failures.js';
-import { participantUserIds, type ConversationFacts } from '../conversation-facts.js';
+import { participantUserIds, type CdrLookups, type ConversationFacts } from '../conversation-facts.js';
+import { lookUpNames } from './names.js';
 import type { AlertType } from '../../state/report.js';
 import { recordingProblem, refuseRecording } from './refuse.js';
 import { recordingAction } from './rules.js';
@@ -42,7 +43,8 @@ export async function settleRecordings(
     await parkConversation(ctx, facts, origin, 'overdue', 'due, but Genesys lists no audio recording yet');
     return;
   }
-  const users = await lookUpUsers(ctx, facts);
+  const [users, names] = await Promise.all([lookUpUsers(ctx, facts), lookUpNames(ctx, facts)]);
+  const lookups: CdrLookups = { users, ...names };
   const tally: Tally = { archived: [], retry: false };
   for (const w of audio) {
     const problem = recordingProblem(w.rec);
@@ -51,7 +53,7 @@ export async function settleRecordings(
       tally.refused = true;
       continue;
     }
-    await settleRecording(ctx, facts, w, users, origin, tally);
+    await settleRecording(ctx, facts, w, lookups, origin, tally);
   }
   await closeConversation(ctx, facts, origin, tally);
 }
@@ -60,7 +62,7 @@ async function settleRecording(
   ctx: RunContext,
   facts: ConversationFacts,
   w: RecordingWork,
-  users: ReadonlyMap<string, UserInfo>,
+  lookups: CdrLookups,
   origin: Origin,
   tally: Tally,
 ): Promise<void> {
@@ -114,7 +116,7 @@ async function settleRecording(
     return;
   }
   try {
-    const outcome = await archiveRecording(ctx, facts, w.rec, w.sources, users, w.refresh);
+    const outcome = await archiveRecording(ctx, facts, w.rec, w.sources, lookups, w.refresh);
     ctx.report.counts.ingested += 1;
     ctx.report.item({
       ...item(id, recId, 'ingested', '', fromRetry),
