@@ -24,6 +24,7 @@ interface Doc {
   ok: boolean;
   from: string;
   to: string;
+  listedFrom?: string;
   counts: Record<string, number>;
   conversations: {
     conversationId: string;
@@ -260,5 +261,8 @@ describe('verify --reconcile', () => {
       ]),
     );
     assert.equal(await fs.readFile(lock, 'utf8'), lockBefore, 'the lock is not touched');
+    // The range starts before the import does: listed from recordingStartTimestamp, and said so.
+    assert.equal(doc.listedFrom, setup.ws.config.recordingStartTimestamp);
+    assert.match(result.stderr, /conversations before it are not listed/);
   });
 });

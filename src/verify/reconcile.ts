@@ -44,6 +44,11 @@ export interface ReconcileOutcome {
   apiRequests: number;
 }
 
+/** Nothing before recordingStartTimestamp was ever meant to be ingested: the listing starts there. */
+export function listedFrom(request: Pick<ReconcileRequest, 'fromMs'>, config: Config): number {
+  return Math.max(request.fromMs, config.recordingStartTimestamp);
+}
+
 export function emptyStatusCounts(): Record<ReconcileStatus, number> {
   return Object.fromEntries(RECONCILE_STATUSES.map((s) => [s, 0])) as Record<ReconcileStatus, number>;
 }
@@ -77,6 +82,9 @@ export async function reconcile(
       timezone: config.timezone,
       fromLocal: isoInZone(request.fromMs, config.timezone),
       toLocal: isoInZone(request.toMs, config.timezone),
+      ...(listedFrom(request, config) > request.fromMs
+        ? { listedFrom: isoUtc(listedFrom(request, config)), listedFromReason: 'recordingStartTimestamp' }
+        : {}),
       deep: request.deep,
       cursor: { conversationId: records.cursor.conversationId, timestamp: isoUtc(records.cursor.startMs) },
     });
@@ -129,11 +137,8 @@ async function listRange(
   emit: (conv: ListedConversation) => Promise<void>,
   notes: string[],
 ): Promise<void> {
-  // Nothing before recordingStartTimestamp was ever meant to be ingested; nothing after now exists yet.
-  const fromMs = Math.max(request.fromMs, config.recordingStartTimestamp);
-  const toMs = Math.min(request.toMs, now());
-  if (fromMs > request.fromMs)
-    request.debug(`listing from recordingStartTimestamp ${isoUtc(fromMs)}: the import starts there`);
+  const fromMs = listedFrom(request, config);
+  const toMs = Math.min(request.toMs, now()); // nothing after now exists yet
   const ctx: AsyncListingContext = {
     client,
     signal: new AbortController().signal,

@@ -32,7 +32,12 @@ export async function verifyReconcile(ctx: CommandContext, flags: ReconcileFlags
   const { config, paths } = loadForCommand(ctx, { requireSecret: true });
   const { parseReconcileRange } = await import('../../verify/reconcile-status.js');
   const { fromMs, toMs } = parseReconcileRange(flags.range[0]!, flags.range[1]!, config.timezone);
-  const { reconcile } = await import('../../verify/reconcile.js');
+  const { reconcile, listedFrom } = await import('../../verify/reconcile.js');
+  const starts = listedFrom({ fromMs }, config);
+  if (starts > fromMs)
+    ctx.output.info(
+      `the import starts at recordingStartTimestamp (${isoInZone(starts, config.timezone)}): conversations before it are not listed`,
+    );
   let shown = 0;
   const outcome = await reconcile(config, paths, {
     fromMs,
