@@ -208,6 +208,17 @@ describe('verify --reconcile', () => {
       ]),
     );
 
+    // For people: counts per status, then the missing ones in a table.
+    const human = await runCli(['verify', '--reconcile', ...range, '--config', ws.configPath], {
+      env: baseEnv(),
+    });
+    assert.equal(human.code, 5, human.stderr);
+    assert.match(human.stdout, /^archived\s+4$/m);
+    assert.match(human.stdout, /^missing\s+3$/m);
+    for (const conv of [mediaGone, cdrGone, late])
+      assert.match(human.stdout, new RegExp(`^${conv.id}\\s`, 'm'));
+    assert.doesNotMatch(human.stdout, new RegExp(archived.id));
+
     // A recording added in Genesys after its conversation was archived: only --deep sees it.
     const extra = { ...grows.recordings[0]!, id: randomUUID(), sessionId: randomUUID() };
     sim.org.addRecording(grows.id, extra);
