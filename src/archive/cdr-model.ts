@@ -98,6 +98,11 @@ export interface RetryInfo {
   lastFailedAt: string;
   /** Short, single line, no URL query strings. */
   lastError: string;
+  /**
+   * When this tool last asked Genesys to restore the recording from its archive (SPEC §8.3): no new
+   * request goes out while it is younger than `restoreDays`.
+   */
+  restoreRequestedAt?: string;
 }
 
 /**
@@ -279,6 +284,7 @@ export function checkCdrFields(cdr: Partial<ArchivedCdr> & { retry?: RetryInfo }
     checkUtc(r.firstFailedAt, 'retry firstFailedAt');
     checkUtc(r.lastFailedAt, 'retry lastFailedAt');
     checkString(r.lastError, 'retry lastError');
+    checkOptional(r.restoreRequestedAt, (at) => checkUtc(at, 'retry restoreRequestedAt'));
   });
 }
 

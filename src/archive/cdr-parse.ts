@@ -162,14 +162,18 @@ function recordingOf(node: unknown): CdrRecording {
 
 function retryOf(node: unknown): RetryInfo {
   const element = readElement(node, 'retry', {
-    attrs: ['attempts', 'firstFailedAt', 'lastFailedAt', 'lastError'],
+    attrs: ['attempts', 'firstFailedAt', 'lastFailedAt', 'lastError', 'restoreRequestedAt'],
   });
-  return {
+  const retry: RetryInfo = {
     attempts: countOf(need(element, 'attempts', 'retry'), 'retry attempts'),
     firstFailedAt: need(element, 'firstFailedAt', 'retry'),
     lastFailedAt: need(element, 'lastFailedAt', 'retry'),
     lastError: need(element, 'lastError', 'retry'),
   };
+  // Optional (SPEC §8.3); checked as a UTC time like the others by checkCdrFields.
+  const restoreRequestedAt = element.attrs.get('restoreRequestedAt');
+  if (restoreRequestedAt !== undefined) retry.restoreRequestedAt = restoreRequestedAt;
+  return retry;
 }
 
 /**

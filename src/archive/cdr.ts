@@ -90,7 +90,11 @@ function cdrTree(cdr: Partial<ArchivedCdr> & RetryCdr): Tree {
   if (cdr.importSource) put('importSource', attrs(cdr.importSource, importSourceKeys));
   put('ingestedAt', cdr.ingestedAt);
   if (cdr.deleteRequested) put('deleteRequested', attrs(cdr.deleteRequested, ['at', 'deleteDate']));
-  if (cdr.retry) put('retry', attrs(cdr.retry, ['attempts', 'firstFailedAt', 'lastFailedAt', 'lastError']));
+  if (cdr.retry)
+    put(
+      'retry',
+      attrs(cdr.retry, ['attempts', 'firstFailedAt', 'lastFailedAt', 'lastError', 'restoreRequestedAt']),
+    );
   return { cdr: root };
 }
 

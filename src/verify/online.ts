@@ -170,6 +170,18 @@ export async function onlineChecks(config: Config, paths: StatePaths, now: numbe
         ),
       );
     }
+    if (config.restoreArchived) {
+      // The same probe as for deletes (SPEC §8.3): an empty retention update of a random recording.
+      // It cannot tell the restore permission apart from editRetention; the run's first restore can.
+      checks.push(
+        await permissionCheck(
+          'permission: restore',
+          'recording:recording:editRetention and recording:recording:restore',
+          () => client.recordings.updateRetention(randomUUID(), randomUUID(), {}),
+          true,
+        ),
+      );
+    }
     const skew = client.clockSkewMs;
     if (skew === undefined) checks.push(warning('clock', 'the API sent no Date header to compare with'));
     else if (Math.abs(skew) > CLOCK_SKEW_LIMIT_MS)

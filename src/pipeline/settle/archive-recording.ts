@@ -129,7 +129,7 @@ export async function alreadyHeld(
   // Found only in the archive: the ledger line a crash left out is appended now.
   if (held === undefined && cdr !== undefined) await ledgerLineFor(ctx, cdr);
   const primary = cdr?.media[0];
-  ctx.report.counts.alreadyArchived += 1;
+  ctx.report.count('alreadyArchived');
   ctx.report.item({
     ...item(
       id,

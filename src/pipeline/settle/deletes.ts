@@ -12,7 +12,6 @@ import { hashFile } from '../../archive/hash-file.js';
 import { cdrPath } from '../../archive/layout.js';
 import { GenesysApiError } from '../../genesys/index.js';
 import { writeFileAtomic } from '../../util/atomic.js';
-import { crashPoint } from '../../util/crash-point.js';
 import { isoUtc } from '../../util/time.js';
 import { type RunContext } from '../run-context.js';
 import { isItemFailure, reasonOf } from '../failures.js';
@@ -58,14 +57,14 @@ export async function processDeletes(
   journal: DeleteJournal,
   intents: DeleteIntent[],
 ): Promise<void> {
-  for (let i = 0; i < intents.length && !ctx.stopping; i += BATCH) {
+  for (let i = 0; i < intents.length && !ctx.stop.aborted; i += BATCH) {
     const batch = intents.slice(i, i + BATCH);
     const protectedIds = await ctx.client.recordings.getProtectedConversations(
       [...new Set(batch.map((b) => b.conversationId))],
       { signal: ctx.signal },
     );
     for (const intent of batch) {
-      if (ctx.stopping) return;
+      if (ctx.stop.aborted) return;
       await deleteOne(ctx, journal, intent, protectedIds.has(intent.conversationId));
     }
   }
@@ -101,7 +100,7 @@ async function deleteOne(
     const plan = await planDelete(ctx, intent);
     deleteDate = plan.deleteDate;
     await ctx.lock.assertHeld();
-    crashPoint('before-delete-call');
+    ctx.events.reached('before-delete-call');
     if (plan.call) {
       await ctx.client.recordings.updateRetention(
         intent.conversationId,
@@ -127,7 +126,7 @@ async function deleteOne(
   await appendRecordingLine(ctx, cdr, xml);
   const primary = cdr.media[0]!;
   await journal.clear(intent);
-  report.counts.deleted += 1;
+  report.count('deleted');
   report.item({
     conversationId: intent.conversationId,
     recordingId: intent.recordingId,

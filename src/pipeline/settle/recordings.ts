@@ -12,9 +12,9 @@ import { lookUpNames } from './names.js';
 import type { AlertType } from '../../state/report.js';
 import { recordingProblem, refuseRecording } from './refuse.js';
 import { recordingAction } from './rules.js';
+import { settleArchivedRecording } from './restore.js';
 import {
   closeConversation,
-  countFailure,
   item,
   parkConversation,
   parkRecording,
@@ -38,7 +38,7 @@ export async function settleRecordings(
 ): Promise<void> {
   const fromRetry = origin.entry !== undefined;
   const audio = work.filter((w) => recordingAction(w.rec) !== 'skipNonAudio');
-  ctx.report.counts.skippedNonAudio += work.length - audio.length;
+  ctx.report.count('skippedNonAudio', work.length - audio.length);
   if (audio.length === 0) {
     await parkConversation(ctx, facts, origin, 'overdue', 'due, but Genesys lists no audio recording yet');
     return;
@@ -88,7 +88,7 @@ async function settleRecording(
     return;
   }
   if (action === 'error') {
-    countFailure(ctx, fromRetry);
+    ctx.report.countFailure(fromRetry);
     ctx.report.item(item(id, recId, 'failed', 'recordingError', fromRetry));
     raise(
       ctx,
@@ -98,6 +98,11 @@ async function settleRecording(
       'Genesys reports the recording in state ERROR; it is not retried',
       fromRetry,
     );
+    return;
+  }
+  if (action === 'restoring' || (action === 'archived' && ctx.config.restoreArchived)) {
+    await settleArchivedRecording(ctx, facts, recId, origin, action);
+    tally.retry = true;
     return;
   }
   if (action === 'archived' || action === 'notYet') {
@@ -117,7 +122,7 @@ async function settleRecording(
   }
   try {
     const outcome = await archiveRecording(ctx, facts, w.rec, w.sources, lookups, w.refresh);
-    ctx.report.counts.ingested += 1;
+    ctx.report.count('ingested');
     ctx.report.item({
       ...item(id, recId, 'ingested', '', fromRetry),
       file: outcome.file,
