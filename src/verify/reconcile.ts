@@ -141,9 +141,10 @@ async function listRange(
   const toMs = Math.min(request.toMs, now()); // nothing after now exists yet
   const ctx: AsyncListingContext = {
     client,
+    // Nothing stops a reconcile but the process ending: both signals stay quiet.
     signal: new AbortController().signal,
+    stop: new AbortController().signal,
     syncResultCap: request.syncResultCap,
-    stopping: false,
     events: { debug: (text) => request.debug(text) },
     paths: { workDir: spool },
   };

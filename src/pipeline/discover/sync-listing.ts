@@ -22,7 +22,7 @@ import { intervalString, type QueryWindow } from './windows.js';
  * What listing needs from a run. `verify --reconcile` lists with this same code outside any run
  * (no lock, no ledger), so it asks for no more than this.
  */
-export interface ListingContext extends Pick<RunContext, 'client' | 'signal' | 'syncResultCap' | 'stopping'> {
+export interface ListingContext extends Pick<RunContext, 'client' | 'signal' | 'syncResultCap' | 'stop'> {
   readonly events: Pick<RunEvents, 'debug'>;
 }
 
