@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 
 /** The scenarios, in the order they run. */
-export const SCENARIOS = ['transcoded', 'original', 'busy-day', 'memory', 'startup'] as const;
+export const SCENARIOS = ['transcoded', 'original', 'busy-day', 'memory', 'reconcile', 'startup'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** Everything the scenarios need to know. */
@@ -35,6 +35,8 @@ export interface BenchOptions {
   originalRecordings: number;
   /** Size of the one big recording of the memory run, in MiB. */
   bigRecordingMiB: number;
+  /** Conversations in the simulator for the `reconcile` scenario (one in ten recorded). */
+  reconcileConversations: number;
   /** Runs per command of the startup scenario. */
   startupRuns: number;
   /** Keep the temporary workspaces (their paths are printed). */
@@ -52,6 +54,7 @@ Runs the built genesys-ingest against the project's Genesys simulator and prints
   --memory-recordings N    recordings of the memory run (default 10000, quick 2000)
   --original-recordings N  256 KiB recordings of the memory run's ORIGINAL catchup (default 1000, quick 300)
   --big-mib N              size of the memory run's single recording (default 1024, quick 256)
+  --reconcile-conversations N  conversations of the reconcile scenario (default 50000, quick 5000)
   --startup-runs N         runs per command of the startup scenario (default 10)
   --rate-limit N           requests per minute per token (default 300)
   --latency-ms MIN-MAX     API latency (default 50-150)
@@ -114,6 +117,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
       'original-recordings': { type: 'string' },
       'big-mib': { type: 'string' },
       'startup-runs': { type: 'string' },
+      'reconcile-conversations': { type: 'string' },
       'rate-limit': { type: 'string' },
       'latency-ms': { type: 'string' },
       'media-mbps': { type: 'string' },
@@ -145,6 +149,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
     memoryRecordings: count(values['memory-recordings'], 'memory-recordings', quick ? 2000 : 10_000),
     originalRecordings: count(values['original-recordings'], 'original-recordings', quick ? 300 : 1000),
     bigRecordingMiB: count(values['big-mib'], 'big-mib', quick ? 256 : 1024),
+    reconcileConversations: count(
+      values['reconcile-conversations'],
+      'reconcile-conversations',
+      quick ? 5000 : 50_000,
+    ),
     startupRuns: count(values['startup-runs'], 'startup-runs', 10),
     keep: values.keep === true,
   };

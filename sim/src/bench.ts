@@ -5,7 +5,8 @@
  * the tool as a child process exactly as cron would. Scenarios: `transcoded` and `original`
  * catch-ups (requests per recording, request rate, 429s, wall time against the bound), `busy-day`
  * (a cron run's cost on a busy day), `memory` (peak RSS, unthrottled: many recordings, an
- * `ORIGINAL` batch catch-up, one huge recording) and `startup` (operator commands). Prints a
+ * `ORIGINAL` batch catch-up, one huge recording), `reconcile` (`verify --reconcile` over 50,000
+ * conversations: peak RSS and requests) and `startup` (operator commands). Prints a
  * table, or one JSON document with `--json`.
  *
  * A benchmark, not a test: it exits 0 when targets are missed (and says so), 1 only when a scenario
@@ -19,6 +20,7 @@ import { busyDayScenario } from './bench-busy.js';
 import { checkBuilt, PACKAGE_ROOT, stopChildren } from './bench-child.js';
 import { ingestScenario } from './bench-ingest.js';
 import { memoryScenario } from './bench-memory.js';
+import { reconcileScenario } from './bench-reconcile.js';
 import { parseBenchArgs, USAGE, UsageError, type BenchOptions, type ScenarioName } from './bench-options.js';
 import { duration, renderJson, renderText, type ScenarioOutcome } from './bench-report.js';
 import { startupScenario } from './bench-startup.js';
@@ -29,6 +31,7 @@ const RUNNERS: Record<ScenarioName, (options: BenchOptions) => Promise<ScenarioO
   original: (o) => ingestScenario(o, 'ORIGINAL'),
   'busy-day': busyDayScenario,
   memory: memoryScenario,
+  reconcile: reconcileScenario,
   startup: startupScenario,
 };
 

@@ -137,6 +137,16 @@ export class FilesystemTarget implements ArchiveTarget {
     return handle.createReadStream();
   }
 
+  async size(key: string): Promise<number | undefined> {
+    try {
+      const stat = await fs.lstat(this.pathOf(key));
+      return stat.isFile() ? stat.size : undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
   exists(key: string): Promise<boolean> {
     return fs.lstat(this.pathOf(key)).then(
       () => true,

@@ -143,6 +143,12 @@ export interface ArchiveTarget {
   /** The object's bytes as a stream (restore, tools). Errors as `hash`. */
   read(key: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
 
+  /**
+   * The size of the object under `key`, cheaply (no read: a stat, a HEAD); undefined when there is
+   * none, or it is not a regular file. `verify --reconcile` asks this for every recording.
+   */
+  size(key: string, signal?: AbortSignal): Promise<number | undefined>;
+
   /** True when an object (or a file) exists under `key`. */
   exists(key: string, signal?: AbortSignal): Promise<boolean>;
 

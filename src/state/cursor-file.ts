@@ -123,10 +123,15 @@ function visibleFiles(dir: string): string[] {
   }
 }
 
-/** A report of a run that happened: not status.json, not a dry run's (by name, or by its header line). */
+/**
+ * A report of a run that happened: not status.json, not a dry run's (by name, or by its header
+ * line), not a reconcile's.
+ */
 function isRunReport(file: string): boolean {
   const name = path.basename(file);
-  if (name === 'status.json' || name.endsWith('-dryrun.json')) return false;
+  // A `verify --reconcile` report is an audit of the records, not a run.
+  if (name === 'status.json' || name.endsWith('-dryrun.json') || name.endsWith('-reconcile.json'))
+    return false;
   let head: string;
   try {
     const fd = openSync(file, 'r');

@@ -29,6 +29,28 @@ function decodeId(text: string): string | undefined {
   }
 }
 
+/** A day file's lines, oldest first, as (conversation id, record); a torn last line is skipped. */
+export function* settledLines(text: string): Generator<[string, SettledRecord]> {
+  for (const line of text.split('\n')) {
+    const [id, status, recordings] = line.split(' ');
+    if (id === undefined || id === '' || status === undefined) continue; // a torn last line is ignored
+    const key = decodeId(id);
+    if (key === undefined) continue;
+    yield [
+      key,
+      {
+        status: status as LedgerConversationStatus,
+        recordingIds: recordings === undefined || recordings === '' ? [] : recordings.split(','),
+      },
+    ];
+  }
+}
+
+/** The day file a conversation's settled record is kept in (`undated` when its start is unknown). */
+export function settledDayOf(startMs: number | undefined): string {
+  return startMs === undefined ? 'undated' : isoUtc(startMs).slice(0, 10);
+}
+
 export class SettledIndex {
   private readonly days = new Map<string, Map<string, SettledRecord>>();
   /** Day files known to exist (no folder fsync needed when appending to them). */
@@ -37,7 +59,7 @@ export class SettledIndex {
   constructor(private readonly dir: string) {}
 
   private static dayOf(startMs: number | undefined): string {
-    return startMs === undefined ? 'undated' : isoUtc(startMs).slice(0, 10);
+    return settledDayOf(startMs);
   }
 
   private async load(day: string): Promise<Map<string, SettledRecord>> {
@@ -56,16 +78,7 @@ export class SettledIndex {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
         throw asStorageError(error, `cannot read ${this.dir}`);
     }
-    for (const line of text.split('\n')) {
-      const [id, status, recordings] = line.split(' ');
-      if (id === undefined || id === '' || status === undefined) continue; // a torn last line is ignored
-      const key = decodeId(id);
-      if (key === undefined) continue;
-      map.set(key, {
-        status: status as LedgerConversationStatus,
-        recordingIds: recordings === undefined || recordings === '' ? [] : recordings.split(','),
-      });
-    }
+    for (const [key, record] of settledLines(text)) map.set(key, record);
     this.days.set(day, map);
     while (this.days.size > KEEP_DAYS) this.days.delete(this.days.keys().next().value!);
     return map;

@@ -13,12 +13,26 @@ import { GenesysApiError } from '../../genesys/index.js';
 import { ensureDir, FILE_MODE, writeAll, writeFileAtomic } from '../../util/atomic.js';
 import type { Position } from '../../state/position.js';
 import type { RunContext } from '../run-context.js';
-import { isDue, VOICE_FILTER, type ListingEvents, type ListingResult } from './sync-listing.js';
+import {
+  isDue,
+  VOICE_FILTER,
+  type ListingContext,
+  type ListingEvents,
+  type ListingResult,
+} from './sync-listing.js';
 import { conversationFacts, isRefused, readConversation } from '../conversation-facts.js';
 import { completeBefore } from './durable-prefix.js';
 import { intervalString, type QueryWindow } from './windows.js';
 
 const RESULTS_PAGE = 1000;
+
+/**
+ * Where the job record and the spool go: `work/<p_s>` for a run; `verify --reconcile`, which changes
+ * nothing in the state folder (and must not take over a running catchup's job), gives its own.
+ */
+export interface AsyncListingContext extends ListingContext {
+  readonly paths: Pick<RunContext['paths'], 'workDir'>;
+}
 const PROGRESS_EVERY = 200;
 
 interface JobRecord {
@@ -33,11 +47,11 @@ interface IndexEntry {
   length: number;
 }
 
-function jobsDir(ctx: RunContext): string {
+function jobsDir(ctx: AsyncListingContext): string {
   return path.join(ctx.paths.workDir, 'jobs');
 }
 
-async function submitOrReuse(ctx: RunContext, interval: string, fresh: boolean): Promise<string> {
+async function submitOrReuse(ctx: AsyncListingContext, interval: string, fresh: boolean): Promise<string> {
   const record = path.join(jobsDir(ctx), 'current.json');
   if (!fresh) {
     try {
@@ -56,7 +70,7 @@ async function submitOrReuse(ctx: RunContext, interval: string, fresh: boolean):
 }
 
 /** Waits for FULFILLED; resubmits on EXPIRED, FAILED or an unknown job. Undefined when the run must stop. */
-async function fulfilledJob(ctx: RunContext, interval: string): Promise<string | undefined> {
+async function fulfilledJob(ctx: AsyncListingContext, interval: string): Promise<string | undefined> {
   let jobId = await submitOrReuse(ctx, interval, false);
   let resubmissions = 0;
   for (let pause = 1000; ; pause = Math.min(pause * 2, 30_000)) {
@@ -89,7 +103,7 @@ async function fulfilledJob(ctx: RunContext, interval: string): Promise<string |
 }
 
 export async function listWindowAsync(
-  ctx: RunContext,
+  ctx: AsyncListingContext,
   window: QueryWindow,
   after: Position,
   events: ListingEvents,

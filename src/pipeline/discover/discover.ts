@@ -17,7 +17,7 @@ import { loadFrontier, type Frontier } from '../../state/frontier-file.js';
 import type { WorkPool } from '../../util/work-pool.js';
 import type { CursorKeeper } from './cursor-keeper.js';
 import { refuseConversation } from '../settle/refuse.js';
-import { planWindows } from './windows.js';
+import { planWindows, splitCapped } from './windows.js';
 
 export interface DiscoveryDeps {
   ctx: RunContext;
@@ -112,8 +112,6 @@ async function fromFrontier(
   return 'done';
 }
 
-const DAY_MS = 86_400_000;
-
 async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<number | undefined> {
   const { ctx, cursor, pool } = deps;
   const queue = planWindows(cursor.position.startMs, windowEnd, ctx.now());
@@ -130,10 +128,9 @@ async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<numbe
     let result =
       window.mode === 'sync' ? await listWindowSync(ctx, window, cursor.position, events) : 'async';
     if (result === 'capped') {
-      // Under the whole-day rule only a window of one UTC day cannot be split further.
-      const nextDay = Math.floor(window.fromMs / DAY_MS) * DAY_MS + DAY_MS;
-      if (nextDay < window.toMs) {
-        queue.unshift({ ...window, toMs: nextDay }, { ...window, fromMs: nextDay });
+      const halves = splitCapped(window);
+      if (halves !== undefined) {
+        queue.unshift(...halves);
         continue;
       }
       result = 'async';

@@ -8,6 +8,7 @@
 import type { AnalyticsConversation, ConversationQuery, QueryFilter } from '../../genesys/index.js';
 import type { Position } from '../../state/position.js';
 import type { RunContext } from '../run-context.js';
+import type { RunEvents } from '../events.js';
 import {
   isRefused,
   readConversation,
@@ -16,6 +17,14 @@ import {
 } from '../conversation-facts.js';
 import { completeBefore } from './durable-prefix.js';
 import { intervalString, type QueryWindow } from './windows.js';
+
+/**
+ * What listing needs from a run. `verify --reconcile` lists with this same code outside any run
+ * (no lock, no ledger), so it asks for no more than this.
+ */
+export interface ListingContext extends Pick<RunContext, 'client' | 'signal' | 'syncResultCap' | 'stop'> {
+  readonly events: Pick<RunEvents, 'debug'>;
+}
 
 export const PAGE_SIZE = 100;
 const MAX_RELISTS = 3;
@@ -62,7 +71,7 @@ export function isDue(
 export type ListingResult = 'complete' | 'unstable' | 'capped' | 'stopped';
 
 export async function listWindowSync(
-  ctx: RunContext,
+  ctx: ListingContext,
   window: QueryWindow,
   after: Position,
   events: ListingEvents,

@@ -45,3 +45,17 @@ export function planWindows(fromMs: number, toMs: number, nowMs: number): QueryW
 export function intervalString(fromMs: number, toMs: number): string {
   return `${new Date(fromMs).toISOString()}/${new Date(toMs).toISOString()}`;
 }
+
+/**
+ * A window over the synchronous query's result cap, split at its first UTC day boundary; undefined
+ * when it lies within one UTC day (under the whole-day rule it cannot be split further: the
+ * asynchronous jobs serve it).
+ */
+export function splitCapped(window: QueryWindow): [QueryWindow, QueryWindow] | undefined {
+  const nextDay = startOfUtcDay(window.fromMs) + DAY_MS;
+  if (nextDay >= window.toMs) return undefined;
+  return [
+    { ...window, toMs: nextDay },
+    { ...window, fromMs: nextDay },
+  ];
+}
