@@ -1,15 +1,14 @@
 /**
  * Whether the archive holds a recording the ledger says it archived (SPEC §8.1: media and CDR, by
  * existence and size; §8.2 also by hash). The one place `verify --reconcile` and
- * `verify --conversation` ask the archive: today it reads the folder layout of §3.4 (the CDR beside
- * the ledger's media `file`); an archive target (§7) answers the same question here.
+ * `verify --conversation` ask the archive, through the archive target (§7): the CDR beside the
+ * ledger's media `file` (the layout of §3.4, the same keys on every target).
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { isCdrInvalid, readCdrFile, type CdrMedia } from '../archive/cdr.js';
+import { isCdrInvalid, type CdrMedia } from '../archive/cdr.js';
 import { cdrFileName } from '../archive/layout.js';
-import { hashFile } from '../archive/hash-file.js';
+import type { ArchiveTarget } from '../archive/target.js';
 
 /** A recording as the ledger records it: its id, and its media file relative to the archive root. */
 export interface LedgerHeld {
@@ -40,24 +39,10 @@ export interface Presence {
   cdrSha256?: string;
 }
 
-function relative(archiveDir: string, file: string): string {
-  return path.relative(archiveDir, file).split(path.sep).join('/');
-}
-
 /** True for a ledger `file` that stays inside the archive (the ledger is read, never trusted blindly). */
-function isInside(archiveDir: string, file: string): boolean {
-  const rel = path.relative(path.resolve(archiveDir), path.resolve(archiveDir, file));
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-}
-
-async function sizeOf(file: string): Promise<number | undefined> {
-  try {
-    const stat = await fs.lstat(file);
-    return stat.isFile() ? stat.size : undefined;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+function isInside(file: string): boolean {
+  const parts = file.split(/[/\\]/);
+  return file !== '' && !path.isAbsolute(file) && !parts.some((p) => p === '' || p === '.' || p === '..');
 }
 
 /**
@@ -65,33 +50,35 @@ async function sizeOf(file: string): Promise<number | undefined> {
  * the CDR names (and the ledger's own), each with the size its CDR gives; with `hash`, re-hashed.
  */
 export async function recordingPresence(
-  archiveDir: string,
+  target: ArchiveTarget,
   held: LedgerHeld,
   options: { hash?: boolean } = {},
 ): Promise<Presence> {
   const problems: string[] = [];
   const altered: string[] = [];
   const files: PresentFile[] = [];
-  if (!isInside(archiveDir, held.file))
+  if (!isInside(held.file))
     return {
       problems: [`the ledger's file ${JSON.stringify(held.file)} lies outside the archive`],
       altered,
       files,
     };
-  const mediaPath = path.resolve(archiveDir, held.file);
-  const cdrFile = path.join(path.dirname(mediaPath), cdrFileName(held.recordingId));
-  const cdrRel = relative(archiveDir, cdrFile);
+  const mediaPath = held.file;
+  const folder = path.posix.dirname(mediaPath);
+  const cdrFile = `${folder}/${cdrFileName(held.recordingId)}`;
+  const cdrRel = cdrFile;
   let media: CdrMedia[] = [];
   let cdrSha256: string | undefined;
   try {
-    const parsed = await readCdrFile(cdrFile);
+    const parsed = await target.readCdr(cdrFile);
+    if (parsed === undefined) throw Object.assign(new Error('gone'), { code: 'ENOENT' });
     if (parsed.kind !== 'archived') problems.push(`CDR ${cdrRel} is not an archived CDR`);
     else media = parsed.cdr.media;
-    const cdrSize = await sizeOf(cdrFile);
-    if (options.hash === true)
-      cdrSha256 = createHash('sha256')
-        .update(await fs.readFile(cdrFile))
-        .digest('hex');
+    const cdrSize = await target.size(cdrFile);
+    if (options.hash === true) {
+      const bytes = await target.readCdrBytes(cdrFile);
+      if (bytes !== undefined) cdrSha256 = createHash('sha256').update(bytes).digest('hex');
+    }
     files.push({ file: cdrRel, kind: 'cdr', sizeBytes: cdrSize, ok: parsed.kind === 'archived' });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -101,17 +88,15 @@ export async function recordingPresence(
     files.push({
       file: cdrRel,
       kind: 'cdr',
-      sizeBytes: code === 'ENOENT' ? undefined : await sizeOf(cdrFile),
+      sizeBytes: code === 'ENOENT' ? undefined : await target.size(cdrFile),
       ok: false,
     });
   }
-  const expected = new Map<string, CdrMedia | undefined>(
-    media.map((m) => [path.join(path.dirname(cdrFile), m.file), m]),
-  );
+  const expected = new Map<string, CdrMedia | undefined>(media.map((m) => [`${folder}/${m.file}`, m]));
   if (!expected.has(mediaPath)) expected.set(mediaPath, undefined);
   for (const [file, m] of expected) {
-    const rel = relative(archiveDir, file);
-    const size = await sizeOf(file);
+    const rel = file;
+    const size = await target.size(file);
     const entry: PresentFile = { file: rel, kind: 'media', sizeBytes: size, ok: size !== undefined };
     if (m !== undefined) entry.expectedSizeBytes = m.sizeBytes;
     if (size === undefined) problems.push(`media ${rel} is gone`);
@@ -119,7 +104,7 @@ export async function recordingPresence(
       problems.push(`media ${rel} is ${size} bytes, its CDR says ${m.sizeBytes}`);
       entry.ok = false;
     } else if (options.hash === true && m !== undefined) {
-      entry.sha256 = (await hashFile(file)).sha256;
+      entry.sha256 = (await target.hash(file)).sha256;
       entry.expectedSha256 = m.sha256;
       if (entry.sha256 !== m.sha256) {
         altered.push(`media ${rel} does not match the SHA-256 its CDR gives`);

@@ -18,12 +18,21 @@ import type { StatePaths } from '../state/paths.js';
 import { fail, pass, type Check } from './check.js';
 import { LedgerIndex, fileDigest } from './archive-index.js';
 import { FindingLog, chainCheck, count, size } from './archive-report.js';
-import { relativeTo, walkArchive, type ArchiveFinding, type WalkedCdr } from './archive-walk.js';
+import { walkArchive, type ArchiveFinding, type WalkedCdr } from './archive-walk.js';
+import { openArchiveTarget } from '../archive/open-target.js';
+import type { ArchiveTarget } from '../archive/target.js';
 
 export type { ArchiveFinding, ArchiveFindingKind } from './archive-walk.js';
 export { MAX_KEPT_FINDINGS } from './archive-report.js';
 
 export interface ArchiveAuditOptions {
+  /**
+   * Only these archive days (`yyyy/MM/dd`, either end optional, inclusive): the walk enters only
+   * their date folders, and only ledger lines whose file lies in them must be in the archive.
+   */
+  days?: { from?: string; to?: string };
+  /** The archive to audit; by default the configured target, opened and closed here. */
+  target?: ArchiveTarget;
   /** Called after each CDR file with the number of CDR files checked so far (throttle on the caller's side). */
   onProgress?: (done: number) => void;
 }
@@ -49,9 +58,9 @@ export async function auditArchive(
   const chain: ChainVerification | Error = await verifyChain(paths.ledgerDir).catch((e: unknown) =>
     e instanceof Error ? e : new Error(String(e)),
   );
-  const root = config.archiveDir;
+  const target = options.target ?? (await openArchiveTarget(config));
+  const root = target.where;
   const stats = { recordings: 0, files: 0, bytes: 0, crossChecked: 0, otherSource: 0, cdrFiles: 0 };
-  const rootExists = await exists(root);
 
   let temp: string | undefined;
   let index: LedgerIndex | undefined;
@@ -65,8 +74,9 @@ export async function auditArchive(
     }
     const ledger = index;
 
+    const rootExists = await target.exists('');
     await walkArchive(
-      { root, timezone: config.timezone, skip: new Set([path.resolve(config.stateDir)]) },
+      { target, timezone: config.timezone, ...(options.days === undefined ? {} : { days: options.days }) },
       {
         finding: (finding) => log.add(finding),
         cdr: async (walked) => {
@@ -89,7 +99,8 @@ export async function auditArchive(
 
     if (ledger !== undefined && ledger.unseenCount() > 0) {
       for await (const line of ledger.unseenLines(paths.ledgerDir)) {
-        log.add({ kind: 'missing', path: line.file, detail: await ledgerOnlyDetail(root, line) }, 'ledger');
+        if (options.days !== undefined && !inDays(line.file, options.days)) continue;
+        log.add({ kind: 'missing', path: line.file, detail: await ledgerOnlyDetail(target, line) }, 'ledger');
       }
     }
 
@@ -98,12 +109,13 @@ export async function auditArchive(
       log.failure('archive layout', 'layout', '', RERUN_HINT) ??
         pass('archive layout', 'no misplaced, orphaned or leftover files'),
       chainCheck(paths.ledgerDir, chain),
-      crossCheckLine(log, stats, ledger, indexError),
+      crossCheckLine(log, stats, ledger, indexError, options.days),
     ];
     return { checks, findings: log.kept, recordings: stats.recordings };
   } finally {
     await index?.close().catch(() => undefined);
     if (temp !== undefined) await fs.rm(temp, { recursive: true, force: true });
+    if (options.target === undefined) target.close();
   }
 }
 
@@ -166,16 +178,16 @@ async function crossCheck(
 
 /** What is left in the archive of a recording the ledger names but no CDR claims. */
 async function ledgerOnlyDetail(
-  root: string,
+  target: ArchiveTarget,
   line: { file: string; conversationId: string; recordingId: string; at: string },
 ): Promise<string> {
   const what = `recorded in the ledger (conversation ${line.conversationId}, recording ${line.recordingId}, ${line.at})`;
-  const media = path.resolve(root, line.file);
-  if (relativeTo(root, media).startsWith('..') || path.isAbsolute(relativeTo(root, media))) {
+  const parts = line.file.split(/[/\\]/);
+  if (path.isAbsolute(line.file) || parts.some((p) => p === '..' || p === '.' || p === '')) {
     return `${what}, but its file lies outside the archive`;
   }
   const cdr = `${path.posix.dirname(line.file)}/${line.recordingId.toLowerCase()}.xml`;
-  return (await exists(media))
+  return (await target.exists(line.file).catch(() => false))
     ? `${what}; the media is there but no CDR for it is (expected ${cdr})`
     : `${what}, but neither the media nor a CDR for it is in the archive`;
 }
@@ -202,6 +214,7 @@ function crossCheckLine(
   stats: { crossChecked: number; otherSource: number },
   ledger: LedgerIndex | undefined,
   indexError: string | undefined,
+  days: { from?: string; to?: string } | undefined,
 ): Check {
   const name = 'ledger cross-check';
   if (ledger === undefined) {
@@ -217,8 +230,26 @@ function crossCheckLine(
       : '';
   const failure = log.failure(name, 'ledger', '', RERUN_HINT);
   if (failure !== undefined) return failure;
+  if (days !== undefined)
+    return pass(
+      name,
+      `${count(stats.crossChecked)} recordings match their last ledger line; every recording the ledger dates ${describeDays(days)} is in the archive${others}`,
+    );
   return pass(
     name,
     `${count(stats.crossChecked)} recordings match their last ledger line; all ${count(ledger.count)} recordings in the ledger (${count(ledger.lines)} recording lines) are in the archive${others}`,
   );
+}
+
+/** True when an archive-relative file lies in one of `days` (its `yyyy/MM/dd` prefix). */
+export function inDays(file: string, days: { from?: string; to?: string }): boolean {
+  const day = file.slice(0, 10);
+  if (!/^\d{4}\/\d{2}\/\d{2}$/.test(day) || file[10] !== '/') return false;
+  return (days.from === undefined || day >= days.from) && (days.to === undefined || day <= days.to);
+}
+
+function describeDays(days: { from?: string; to?: string }): string {
+  const show = (d: string): string => d.replace(/\//g, '-');
+  if (days.from !== undefined && days.to !== undefined) return `${show(days.from)} to ${show(days.to)}`;
+  return days.from !== undefined ? `${show(days.from)} or later` : `${show(days.to!)} or earlier`;
 }

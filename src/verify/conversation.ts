@@ -14,6 +14,7 @@ import type { StatePaths } from '../state/paths.js';
 import { isGenesysId } from '../util/ids.js';
 import { parseUtcIso } from '../util/time.js';
 import { recordingPresence, type PresentFile } from './archive-presence.js';
+import { openArchiveTarget } from '../archive/open-target.js';
 import { heldByGenesys } from './reconcile-classify.js';
 import {
   ledgerLinesOf,
@@ -110,25 +111,26 @@ export async function conversationStory(
   const files: ConversationStory['files'] = [];
   const problems: string[] = [];
   const altered: string[] = [];
-  for (const recordingId of recordingIds) {
-    const line = recordingLines.get(recordingId);
-    if (line === undefined) {
-      problems.push(`recording ${recordingId} has no recording line in the ledger`);
-      continue;
+  const archive = await openArchiveTarget(config);
+  try {
+    for (const recordingId of recordingIds) {
+      const line = recordingLines.get(recordingId);
+      if (line === undefined) {
+        problems.push(`recording ${recordingId} has no recording line in the ledger`);
+        continue;
+      }
+      const presence = await recordingPresence(archive, { recordingId, file: line.file }, { hash: true });
+      problems.push(...presence.problems);
+      altered.push(...presence.altered);
+      files.push(...presence.files.map((f) => ({ ...f, recordingId })));
+      const media = presence.files.find((f) => f.kind === 'media' && f.file === line.file);
+      if (media?.sha256 !== undefined && media.sha256 !== line.sha256)
+        altered.push(`media ${line.file} does not match the SHA-256 in the ledger`);
+      if (presence.cdrSha256 !== undefined && presence.cdrSha256 !== line.cdrSha256)
+        altered.push(`the CDR of ${recordingId} is not the one the ledger recorded (cdrSha256)`);
     }
-    const presence = await recordingPresence(
-      config.archiveDir,
-      { recordingId, file: line.file },
-      { hash: true },
-    );
-    problems.push(...presence.problems);
-    altered.push(...presence.altered);
-    files.push(...presence.files.map((f) => ({ ...f, recordingId })));
-    const media = presence.files.find((f) => f.kind === 'media' && f.file === line.file);
-    if (media?.sha256 !== undefined && media.sha256 !== line.sha256)
-      altered.push(`media ${line.file} does not match the SHA-256 in the ledger`);
-    if (presence.cdrSha256 !== undefined && presence.cdrSha256 !== line.cdrSha256)
-      altered.push(`the CDR of ${recordingId} is not the one the ledger recorded (cdrSha256)`);
+  } finally {
+    archive.close();
   }
 
   const startMs =

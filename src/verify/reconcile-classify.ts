@@ -7,6 +7,7 @@ import { GenesysApiError, type GenesysClient, type RecordingMetadata } from '../
 import { isGenesysId } from '../util/ids.js';
 import { isoUtc } from '../util/time.js';
 import { recordingPresence } from './archive-presence.js';
+import type { ArchiveTarget } from '../archive/target.js';
 import type { ReconcileRow } from './reconcile-output.js';
 import type { SettledHistory, ToolRecords } from './reconcile-records.js';
 import { decideStatus } from './reconcile-status.js';
@@ -14,6 +15,8 @@ import { decideStatus } from './reconcile-status.js';
 export interface ClassifyContext {
   config: Config;
   records: ToolRecords;
+  /** The archive target (SPEC §7) the recordings are looked up in. */
+  archive: ArchiveTarget;
   /** Genesys' time, for the availability decisions. */
   now(): number;
   /** With `--deep`: the client that lists each conversation's recordings. */
@@ -41,7 +44,7 @@ export function heldByGenesys(rec: RecordingMetadata): boolean {
 
 /** The recordings the ledger names for it whose media or CDR the archive does not hold as recorded. */
 export async function fileProblemsOf(
-  ctx: Pick<ClassifyContext, 'config' | 'records'>,
+  ctx: Pick<ClassifyContext, 'config' | 'records' | 'archive'>,
   settled: SettledHistory | undefined,
   startMs: number | undefined,
 ): Promise<string[]> {
@@ -53,7 +56,7 @@ export async function fileProblemsOf(
       problems.push(`recording ${recordingId} has no recording line in the ledger`);
       continue;
     }
-    problems.push(...(await recordingPresence(ctx.config.archiveDir, { recordingId, file })).problems);
+    problems.push(...(await recordingPresence(ctx.archive, { recordingId, file })).problems);
   }
   return problems;
 }

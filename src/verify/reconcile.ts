@@ -17,6 +17,8 @@ import { planWindows, splitCapped } from '../pipeline/discover/windows.js';
 import type { StatePaths } from '../state/paths.js';
 import { compactUtc, isoInZone, isoUtc } from '../util/time.js';
 import { classify, type ClassifyContext, type ListedConversation } from './reconcile-classify.js';
+import { openArchiveTarget } from '../archive/open-target.js';
+import type { ArchiveTarget } from '../archive/target.js';
 import { ReconcileCsv, ReconcileJson, type ReconcileRow } from './reconcile-output.js';
 import { ToolRecords } from './reconcile-records.js';
 import { RECONCILE_STATUSES, type ReconcileStatus } from './reconcile-status.js';
@@ -68,6 +70,7 @@ export async function reconcile(
   const notes: string[] = [];
   let json: ReconcileJson | undefined;
   let csv: ReconcileCsv | undefined;
+  let archive: ArchiveTarget | undefined;
   try {
     await client.login();
     await client.tokenInfo(); // Genesys' time decides what is still pending, as in a run.
@@ -89,9 +92,11 @@ export async function reconcile(
       cursor: { conversationId: records.cursor.conversationId, timestamp: isoUtc(records.cursor.startMs) },
     });
     if (request.csvFile !== undefined) csv = await ReconcileCsv.open(request.csvFile);
+    archive = await openArchiveTarget(config);
     const classifyCtx: ClassifyContext = {
       config,
       records,
+      archive,
       now,
       ...(request.deep ? { deep: { client } } : {}),
     };
@@ -123,6 +128,7 @@ export async function reconcile(
     throw error;
   } finally {
     client.close();
+    archive?.close();
     await fs.rm(spool, { recursive: true, force: true });
   }
 }

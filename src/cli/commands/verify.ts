@@ -18,6 +18,8 @@ export function makeVerifyCommand(run: Runner): Command {
       '--conversation <ID>',
       'everything the tool and Genesys know about one conversation; exit 5 when it is missing',
     )
+    .option('--from <date>', 'with --archive: from this archive day on (yyyy-MM-dd, in timezone)')
+    .option('--to <date>', 'with --archive: up to and including this archive day (yyyy-MM-dd)')
     .action(async (_opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<
         GlobalOptions & {
@@ -27,6 +29,8 @@ export function makeVerifyCommand(run: Runner): Command {
           reconcile?: string[];
           deep?: boolean;
           csv?: string;
+          from?: string;
+          to?: string;
         }
       >();
       if (opts.conversation !== undefined) {
@@ -52,6 +56,8 @@ export function makeVerifyCommand(run: Runner): Command {
         (await import('../operator/verify.js')).verify(ctx, {
           offline: opts.offline === true,
           archive: opts.archive === true,
+          ...(opts.from === undefined ? {} : { from: opts.from }),
+          ...(opts.to === undefined ? {} : { to: opts.to }),
         }),
       );
     });
