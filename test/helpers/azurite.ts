@@ -1,0 +1,95 @@
+/**
+ * Azure's own storage emulator (azurite, a dev dependency) for tests: the Blob service as a child
+ * process on 127.0.0.1, on a port the OS picks (`--blobPort 0`; azurite prints the one it got),
+ * in-memory only. The emulator's well-known account `devstoreaccount1` and its documented key are
+ * public test values, used here as a canary that must never show in the tool's output.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { after } from 'node:test';
+import { ROOT, tempDir } from './cli.js';
+
+export const AZURITE_ACCOUNT = 'devstoreaccount1';
+/** The emulator's documented account key (the same in every azurite install). */
+export const AZURITE_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+const MAIN = path.join(ROOT, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js');
+const LISTENING = /successfully listens on (https?):\/\/127\.0\.0\.1:(\d+)/;
+
+export interface Azurite {
+  readonly host: string;
+  readonly port: number;
+  /** `http(s)://127.0.0.1:<port>/devstoreaccount1`: the blob endpoint a config's `url` names. */
+  readonly url: string;
+  /** For env `AZURE_STORAGE_CONNECTION_STRING` (holds the account key). */
+  readonly connectionString: string;
+  readonly process: ChildProcess;
+  /** Everything azurite printed, for a failing test's message. */
+  output(): string;
+  /** Ends azurite (SIGKILL: an outage, nothing flushed) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+export interface AzuriteOptions {
+  /** PEM certificate and key: azurite serves HTTPS (the certificate must name 127.0.0.1). */
+  cert?: string;
+  key?: string;
+}
+
+/** Starts azurite; it is stopped when the test file ends, whatever happens. */
+export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
+  const dir = await tempDir('gi-azurite-');
+  const args = [
+    MAIN,
+    '--inMemoryPersistence',
+    '--extentMemoryLimit',
+    '512',
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    '0',
+    '--silent',
+    '--loose',
+    '--skipApiVersionCheck',
+    '--disableTelemetry',
+  ];
+  if (options.cert !== undefined && options.key !== undefined)
+    args.push('--cert', options.cert, '--key', options.key);
+  // The working folder (not --location, which azurite refuses with in-memory persistence).
+  const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    await fs.rm(dir, { recursive: true, force: true });
+  };
+  after(stop);
+  const { scheme, port } = await new Promise<{ scheme: string; port: number }>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString('utf8');
+      const m = LISTENING.exec(text);
+      if (m !== null) resolve({ scheme: m[1]!, port: Number(m[2]) });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      reject(new Error(`azurite exited before listening (${code ?? signal}): ${text}`)),
+    );
+  });
+  const url = `${scheme}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  return {
+    host: '127.0.0.1',
+    port,
+    url,
+    connectionString:
+      `DefaultEndpointsProtocol=${scheme};AccountName=${AZURITE_ACCOUNT};` +
+      `AccountKey=${AZURITE_KEY};BlobEndpoint=${url};`,
+    process: child,
+    output: () => text,
+    stop,
+  };
+}
