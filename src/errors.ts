@@ -91,6 +91,16 @@ export class StorageError extends IngestError {
   }
 }
 
+/**
+ * The archive store failed for one object (SPEC §7): that recording goes to the retry buffer and the
+ * run goes on (exit 1). The store unreachable or refusing credentials or writes is a StorageError.
+ */
+export class ArchiveObjectError extends IngestError {
+  constructor(code: string, message: string, options?: IngestErrorOptions) {
+    super(code, message, ExitCode.partial, { retryable: true, ...options });
+  }
+}
+
 /** SIGINT or SIGTERM asked the run to stop (exit 130). */
 export class InterruptedError extends IngestError {
   constructor(signal: string) {

@@ -52,7 +52,7 @@ async function archive(
   const conversationId = randomUUID();
   const recordingId = randomUUID();
   const startMs = Date.parse(start);
-  const folder = conversationFolder(config.archiveDir, config.timezone, startMs, conversationId);
+  const folder = conversationFolder(config.archiveDir!, config.timezone, startMs, conversationId);
   const keys = options.keys ?? [undefined];
   const media: Archived['media'] = [];
   const cdrMedia: ArchivedCdr['media'] = [];
@@ -93,7 +93,7 @@ async function archive(
   const cdrPath = path.join(folder, cdrFileName(recordingId));
   const xml = buildArchivedCdrXml(cdr);
   await writeFileAtomic(cdrPath, xml);
-  const rel = (file: string): string => path.relative(config.archiveDir, file).split(path.sep).join('/');
+  const rel = (file: string): string => path.relative(config.archiveDir!, file).split(path.sep).join('/');
   if (options.ledger !== false) await ledger.append([recordingLine(cdr, rel(media[0]!), xml)], WRITTEN);
   return { cdr, folder, cdrPath, media, rel };
 }
@@ -266,7 +266,7 @@ describe('verify --archive', () => {
 
   it('detects a CDR in the wrong date folder', async () => {
     const [a] = await standardArchive();
-    const wrong = path.join(config.archiveDir, '2024', '04', '30', a.cdr.conversationId);
+    const wrong = path.join(config.archiveDir!, '2024', '04', '30', a.cdr.conversationId);
     await fs.mkdir(path.dirname(wrong), { recursive: true });
     await fs.rename(a.folder, wrong);
     const result = await audit();

@@ -20,6 +20,30 @@ export class UnsafeIdError extends IngestError {
   }
 }
 
+/**
+ * The archive key of a conversation's folder (SPEC §3.4, §7): `<yyyy>/<MM>/<dd>/<conversationId>`,
+ * `/`-separated, relative to the archive root (a folder, or a bucket prefix).
+ */
+export function conversationKey(
+  timezone: string,
+  conversationStartMs: number,
+  conversationId: string,
+): string {
+  if (!isGenesysId(conversationId)) throw new UnsafeIdError('conversation id', conversationId);
+  const [yyyy, mm, dd] = datePartsInZone(conversationStartMs, timezone);
+  return `${yyyy}/${mm}/${dd}/${conversationId.toLowerCase()}`;
+}
+
+/** The archive key of a recording's CDR: its conversation's key and `<recordingId>.xml`. */
+export function cdrKey(
+  timezone: string,
+  conversationStartMs: number,
+  conversationId: string,
+  recordingId: string,
+): string {
+  return `${conversationKey(timezone, conversationStartMs, conversationId)}/${cdrFileName(recordingId)}`;
+}
+
 export function conversationFolder(
   archiveDir: string,
   timezone: string,

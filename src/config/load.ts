@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { sourceIdPattern } from '../util/ids.js';
 import { registerSecret } from '../util/redact.js';
+import { readArchive } from './archive.js';
 import { FieldReader } from './fields.js';
 import {
   CODECS,
@@ -39,6 +40,7 @@ const TOP_KEYS = [
   'deleteGraceHours',
   'stateDir',
   'archiveDir',
+  'archive',
   'retryBatchSize',
   'retryMaxAgeDays',
   'maxRunMinutes',
@@ -142,6 +144,9 @@ export function loadConfig(file: string, options: LoadOptions = {}): Config {
   );
 
   const overrides = options.overrides ?? {};
+  const archive = readArchive(r, dir, env);
+  if (archive.type !== 'filesystem')
+    r.fail('archive', `type "${archive.type}" is not available in this build yet`);
   const config: Config = {
     file,
     name: r.string('name', true),
@@ -165,7 +170,8 @@ export function loadConfig(file: string, options: LoadOptions = {}): Config {
     deleteAfterIngest: r.boolean('deleteAfterIngest', false),
     deleteGraceHours: r.integer('deleteGraceHours', { min: 0, fallback: 24 }),
     stateDir: resolvePath(r.string('stateDir') ?? './state')!,
-    archiveDir: resolvePath(r.string('archiveDir') ?? './archive')!,
+    archive,
+    archiveDir: archive.type === 'filesystem' ? archive.dir : undefined,
     retryBatchSize: r.integer('retryBatchSize', { min: 0, max: 10_000, fallback: 25 }),
     retryMaxAgeDays: r.integer('retryMaxAgeDays', { min: 1, fallback: 30 }),
     maxRunMinutes: overrides.maxRunMinutes ?? r.integer('maxRunMinutes', { min: 1, fallback: 55 }),
@@ -176,7 +182,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): Config {
     healthcheckUrl: r.url('healthcheckUrl', false, true),
   };
   if (config.stateDir === config.archiveDir)
-    r.fail('archiveDir', 'must not be the same folder as "stateDir"');
+    r.fail(r.has('archive') ? 'archive' : 'archiveDir', 'must not be the same folder as "stateDir"');
   return deepFreeze(config);
 }
 

@@ -17,6 +17,42 @@ export interface ProxyConfig {
   readonly password?: string;
 }
 
+/** `archive` (SPEC §7): where recordings and CDRs are written. */
+export type ArchiveConfig = FilesystemArchiveConfig | S3ArchiveConfig | AzureArchiveConfig;
+
+export interface FilesystemArchiveConfig {
+  readonly type: 'filesystem';
+  /** Absolute path of the archive folder. */
+  readonly dir: string;
+}
+
+export interface S3ArchiveConfig {
+  readonly type: 's3';
+  readonly bucket: string;
+  /** Empty, or ending in `/`. */
+  readonly prefix: string;
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly forcePathStyle: boolean;
+  readonly storageClass?: string;
+  readonly serverSideEncryption?: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+  readonly kmsKeyId?: string;
+  readonly objectLock?: { readonly mode: 'GOVERNANCE' | 'COMPLIANCE'; readonly retainDays: number };
+  /** Reach the store through `proxy` (when one is configured). */
+  readonly useProxy: boolean;
+}
+
+export interface AzureArchiveConfig {
+  readonly type: 'azure';
+  /** The account's blob endpoint, e.g. `https://account.blob.core.windows.net`. */
+  readonly url: string;
+  readonly container: string;
+  /** Empty, or ending in `/`. */
+  readonly prefix: string;
+  readonly accessTier?: 'Hot' | 'Cool' | 'Cold';
+  readonly useProxy: boolean;
+}
+
 export interface Config {
   /** Absolute path of the file this was read from. */
   readonly file: string;
@@ -40,7 +76,10 @@ export interface Config {
   readonly deleteAfterIngest: boolean;
   readonly deleteGraceHours: number;
   readonly stateDir: string;
-  readonly archiveDir: string;
+  /** The archive target (SPEC §7); `archiveDir` in the file is the shorthand for a filesystem one. */
+  readonly archive: ArchiveConfig;
+  /** The archive folder when the target is `filesystem` (its `dir`), else undefined. */
+  readonly archiveDir: string | undefined;
   readonly retryBatchSize: number;
   readonly retryMaxAgeDays: number;
   readonly maxRunMinutes: number;

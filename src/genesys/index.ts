@@ -8,12 +8,17 @@ import { AnalyticsApi } from './analytics.js';
 import { ApiClient } from './api-client.js';
 import { Authenticator } from './auth.js';
 import { HttpTransport, type HttpOptions } from './http.js';
-import { MediaDownloader, type DownloadOptions, type DownloadResult, type MediaOptions } from './media.js';
+import {
+  MediaDownloader,
+  type DownloadOptions,
+  type DownloadResult,
+  type MediaOptions,
+  type MediaSink,
+} from './media.js';
 import { RecordingsApi, type PollOptions } from './recordings.js';
 import { TokenCache } from './token-cache.js';
 import type { TokenInfo } from './types.js';
 import { UsersApi } from './users.js';
-import type { AtomicFile } from '../util/atomic.js';
 
 export { GenesysApiError, MediaRefusedError, MediaTransferError } from './errors.js';
 export type { ApiCall, ApiResult, PinnedToken } from './api-client.js';
@@ -21,7 +26,7 @@ export type { BatchJob, FormatId, PollOptions } from './recordings.js';
 export { BATCH_MAX_ITEMS, PROTECTION_MAX_IDS } from './recordings.js';
 export { MULTI_GET_MAX_IDS } from './analytics.js';
 export { USERS_MAX_IDS } from './users.js';
-export type { DownloadOptions, DownloadResult, MediaOptions } from './media.js';
+export type { DownloadOptions, DownloadResult, MediaOptions, MediaSink } from './media.js';
 export type { HttpOptions, RequestLogger, RequestRecord } from './http.js';
 export type * from './types.js';
 
@@ -122,7 +127,7 @@ export class GenesysClient {
   }
 
   /** Streams a media URL into `target` (see MediaDownloader.download). */
-  downloadMedia(url: string, target: AtomicFile, options?: DownloadOptions): Promise<DownloadResult> {
+  downloadMedia(url: string, target: MediaSink, options?: DownloadOptions): Promise<DownloadResult> {
     return this.media.download(url, target, options);
   }
 

@@ -8,7 +8,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { asStorageError, IngestError } from '../errors.js';
-import type { AtomicFile } from '../util/atomic.js';
 import { MediaRefusedError, MediaTransferError } from './errors.js';
 import { safeCause } from './transport-errors.js';
 import { abortReason } from './pacer.js';
@@ -32,6 +31,17 @@ export interface DownloadOptions {
   readonly idleTimeoutMs?: number;
   /** Which try at this recording's media this is (a refused URL is fetched afresh), for `--debug`. */
   readonly attempt?: number;
+}
+
+/**
+ * Where a download streams to: a temporary file (`util/atomic.ts` `AtomicFile`) or an archive
+ * target's upload. `start`, when present, is told what the host sent before the first byte.
+ */
+export interface MediaSink {
+  /** Where the bytes go while written, for messages. */
+  readonly tempPath: string;
+  start?(info: { contentType: string | undefined; contentLength: number | undefined }): Promise<void>;
+  write(chunk: Uint8Array): Promise<void>;
 }
 
 export interface DownloadResult {
@@ -65,7 +75,7 @@ export class MediaDownloader {
    * MediaTransferError (retryable) on a broken, stalled, slow or short transfer, RemoteError when
    * the proxy fails (run-level), and the signal's reason when aborted.
    */
-  async download(url: string, target: AtomicFile, options: DownloadOptions = {}): Promise<DownloadResult> {
+  async download(url: string, target: MediaSink, options: DownloadOptions = {}): Promise<DownloadResult> {
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -144,6 +154,15 @@ export class MediaDownloader {
         });
         stream.once('error', reject);
       });
+      if (target.start !== undefined) {
+        const announced = Number(headers['content-length']);
+        const type = headers['content-type'];
+        await target.start({
+          contentType: typeof type === 'string' && type !== '' ? type : undefined,
+          contentLength:
+            headers['content-length'] !== undefined && Number.isFinite(announced) ? announced : expected,
+        });
+      }
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         touch();
         hash.update(chunk);

@@ -1,6 +1,6 @@
 /** Which failures stop a run and which concern one item (SPEC §4.6), and how a failure is written down. */
 import { UnsafeIdError } from '../archive/layout.js';
-import { InterruptedError, LockedError, RemoteError, StorageError } from '../errors.js';
+import { ArchiveObjectError, InterruptedError, LockedError, RemoteError, StorageError } from '../errors.js';
 import { GenesysApiError, MediaRefusedError, MediaTransferError } from '../genesys/index.js';
 
 /**
@@ -12,7 +12,8 @@ export function isItemFailure(error: unknown): boolean {
   if (
     error instanceof GenesysApiError ||
     error instanceof MediaRefusedError ||
-    error instanceof MediaTransferError
+    error instanceof MediaTransferError ||
+    error instanceof ArchiveObjectError
   )
     return true;
   if (

@@ -10,7 +10,7 @@ import type { DeleteJournal } from '../state/delete-journal.js';
 import type { DryRunPlan } from './settle/dry-run.js';
 import type { InflightJournal } from '../state/inflight-journal.js';
 import type { BatchFetcher } from './settle/original-batch.js';
-import type { FreeSpace } from '../util/free-space.js';
+import type { ArchiveTarget } from '../archive/target.js';
 import type { Semaphore } from '../util/semaphore.js';
 import type { ArchivedIndex } from '../state/archived-index.js';
 import type { SettledIndex } from '../state/settled-index.js';
@@ -30,8 +30,8 @@ export interface RunContext {
   readonly deletes: DeleteJournal;
   /** Batch downloads (codec ORIGINAL). */
   readonly batcher: BatchFetcher;
-  /** Free space in the archive folder (SPEC §4.6: minFreeDiskMb). */
-  readonly freeSpace: FreeSpace;
+  /** Where recordings and CDRs are written (SPEC §7); the core never knows which target it is. */
+  readonly archive: ArchiveTarget;
   /** At most `concurrency` downloads at a time, however many conversations are in flight. */
   readonly downloads: Semaphore;
   readonly events: RunEvents;

@@ -12,7 +12,8 @@ import { readCursor, writeCursor } from '../state/cursor-file.js';
 import { Ledger } from '../state/ledger.js';
 import { comparePositions, type Position } from '../state/position.js';
 import { listRetryEntries } from '../state/retry-buffer.js';
-import { ensureDir, sweepPartials } from '../util/atomic.js';
+import { sweepPartials } from '../util/atomic.js';
+import { openArchiveTarget } from '../archive/open-target.js';
 import { ownStateFolders } from '../state/paths.js';
 import type { Lock } from '../state/lock.js';
 import type { StatePaths } from '../state/paths.js';
@@ -34,7 +35,6 @@ import { finishRun, type RunOutcome } from './finish.js';
 import { CLOCK_SKEW_LIMIT_MS, windowEndAt } from './settle/rules.js';
 import { reconcileLateData } from './discover/reconcile.js';
 import { BatchFetcher } from './settle/original-batch.js';
-import { FreeSpace } from '../util/free-space.js';
 import { Semaphore } from '../util/semaphore.js';
 import { BATCH_MAX_ITEMS } from '../genesys/recordings.js';
 import { InflightJournal } from '../state/inflight-journal.js';
@@ -95,13 +95,15 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
     ...(options.command === 'run' ? { deadline: startedAt + config.maxRunMinutes * 60_000 } : {}),
     ...(events.request === undefined ? {} : { onRequest: events.request }),
   });
+  // The configured target (SPEC §7); its SDK, if any, is loaded only now.
+  const archive = await openArchiveTarget(config);
   if (!options.dryRun) {
     // The first run writes the cursor before any ledger line or report: a missing cursor then always means it was removed.
     if (cursorState.kind === 'initial') await writeCursor(paths, start);
     // Only this import source's folders: another one sharing the stateDir may be writing now.
     for (const folder of ownStateFolders(paths)) await sweepPartials(folder);
-    await ensureDir(config.archiveDir);
-    await inflight.sweep(config.archiveDir);
+    await archive.prepare(controller.signal);
+    await inflight.sweep((folderKey, recordingId) => archive.sweepRecording(folderKey, recordingId));
   }
 
   // `run` stops starting new work after maxRunMinutes so it ends before the next cron tick; catchup runs to the end.
@@ -148,7 +150,7 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
     get batcher(): BatchFetcher {
       return batcher;
     },
-    freeSpace: new FreeSpace(config.archiveDir),
+    archive,
     downloads: new Semaphore(config.concurrency),
     events,
     dryRun: options.dryRun,
@@ -301,6 +303,7 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
     });
   } finally {
     client.close();
+    archive.close();
   }
 }
 

@@ -1,14 +1,15 @@
 /**
  * Recordings a run archives, journaled in `work/<p_s>/inflight.txt` (one line per recording:
- * its archive folder and id) before the first download, so the next run removes the `.partial`
- * files a killed run left for exactly those recordings, without walking years of archive (SPEC §3:
+ * its archive folder key and id) before the first download, so the next run removes what a killed
+ * run left for exactly those recordings (`.partial` files, unfinished uploads: the target's
+ * `sweepRecording`), without walking years of archive (SPEC §3:
  * leftovers are removed by the next run). Only those: several import sources may share one archive
  * and write into the same folders at the same time, and another's temporary files are not ours.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { asStorageError } from '../errors.js';
-import { ensureDir, FILE_MODE, fsyncDir, isPartialName, writeAll } from '../util/atomic.js';
+import { ensureDir, FILE_MODE, fsyncDir, writeAll } from '../util/atomic.js';
 
 export class InflightJournal {
   private readonly known = new Set<string>();
@@ -18,8 +19,12 @@ export class InflightJournal {
     this.file = path.join(workDir, 'inflight.txt');
   }
 
-  /** Removes leftovers of every recording a previous run journaled; returns how many were removed. */
-  async sweep(archiveDir: string): Promise<number> {
+  /**
+   * Removes leftovers of every recording a previous run journaled, through `sweepRecording` (the
+   * archive target's, given a folder key `<yyyy>/<MM>/<dd>/<conversationId>` and a recording id);
+   * returns how many were removed.
+   */
+  async sweep(sweepRecording: (folderKey: string, recordingId: string) => Promise<number>): Promise<number> {
     let text: string;
     try {
       text = await fs.readFile(this.file, 'utf8');
@@ -30,18 +35,20 @@ export class InflightJournal {
     let removed = 0;
     for (const rel of new Set(text.split('\n').filter((l) => l !== ''))) {
       const stem = path.posix.basename(rel);
-      const folder = path.resolve(archiveDir, path.posix.dirname(rel));
-      // Only folders inside the archive: the journal is ours, but never trust a path blindly.
-      if (path.relative(archiveDir, folder).startsWith('..') || stem === '' || stem.startsWith('.')) continue;
-      removed += await sweepRecording(folder, stem);
+      const folderKey = path.posix.dirname(rel);
+      // Only keys inside the archive: the journal is ours, but never trust a path blindly.
+      const parts = folderKey.split('/');
+      if (parts.some((p) => p === '' || p === '.' || p === '..') || stem === '' || stem.startsWith('.'))
+        continue;
+      removed += await sweepRecording(folderKey, stem);
     }
     await fs.rm(this.file, { force: true });
     return removed;
   }
 
-  /** Journals `recordingId` in `folder` (once per run) before any of its files is written. */
-  async note(archiveDir: string, folder: string, recordingId: string): Promise<void> {
-    const rel = `${path.relative(archiveDir, folder).split(path.sep).join('/')}/${recordingId}`;
+  /** Journals `recordingId` in the folder `folderKey` (once per run) before any of its files is written. */
+  async note(folderKey: string, recordingId: string): Promise<void> {
+    const rel = `${folderKey}/${recordingId}`;
     if (this.known.has(rel)) return;
     this.known.add(rel);
     await ensureDir(path.dirname(this.file));
@@ -61,26 +68,4 @@ export class InflightJournal {
       await handle?.close().catch(() => undefined);
     }
   }
-}
-
-/**
- * Removes the temporary files of one recording in `folder`: `.<recordingId>.<ext>.<random>.partial`,
- * `.<recordingId>_<key>.<ext>.<random>.partial` and its CDR's `.<recordingId>.xml.<random>.partial`.
- */
-async function sweepRecording(folder: string, recordingId: string): Promise<number> {
-  let names: string[];
-  try {
-    names = await fs.readdir(folder);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw asStorageError(error, `cannot read folder ${folder}`);
-  }
-  let removed = 0;
-  for (const name of names) {
-    const ours = name.startsWith(`.${recordingId}.`) || name.startsWith(`.${recordingId}_`);
-    if (!ours || !isPartialName(name)) continue;
-    await fs.rm(path.join(folder, name), { force: true });
-    removed += 1;
-  }
-  return removed;
 }

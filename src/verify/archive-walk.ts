@@ -1,15 +1,15 @@
 /**
- * The archive walk of `verify --archive` (SPEC §1, §3.4): every folder under the archive root is
- * streamed with `opendir`, one folder open per level, so the tree is never held in memory. Every
+ * The archive walk of `verify --archive` (SPEC §1, §3.4, §7): every folder under the archive root is
+ * listed through the archive target (`opendir` on a folder, a delimited listing on a store), one
+ * folder open per level, so the tree is never held in memory. Every
  * `*.xml` is taken as a CDR (wherever it lies: one in the wrong place is reported `misplaced`, not
  * ignored), every media file it names is re-hashed, and what no CDR names is `orphaned`. Only the
  * names of one folder's non-CDR files are kept, until that folder is finished. Nothing is written.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { CdrInvalidError, readCdrFile, type ArchivedCdr, type ParsedCdr } from '../archive/cdr.js';
-import { hashFile } from '../archive/hash-file.js';
-import { cdrFileName, conversationFolder } from '../archive/layout.js';
+import { CdrInvalidError, type ArchivedCdr, type ParsedCdr } from '../archive/cdr.js';
+import { cdrKey } from '../archive/layout.js';
+import { childKey, type ArchiveTarget } from '../archive/target.js';
 import { isPartialName } from '../util/atomic.js';
 import { isGenesysId } from '../util/ids.js';
 
@@ -55,10 +55,9 @@ export interface WalkHandlers {
 }
 
 export interface WalkOptions {
-  root: string;
+  /** The archive (a filesystem target skips a state folder kept inside it). */
+  target: ArchiveTarget;
   timezone: string;
-  /** Folders not to enter (a state folder kept inside the archive). */
-  skip: ReadonlySet<string>;
 }
 
 /**
@@ -90,48 +89,45 @@ function codeOf(error: unknown): string {
 
 /** Walks the whole archive. A root that does not exist is an empty archive. */
 export async function walkArchive(options: WalkOptions, handlers: WalkHandlers): Promise<void> {
-  await walkFolder(options.root, options, handlers);
+  await walkFolder('', options, handlers);
 }
 
 async function walkFolder(dir: string, options: WalkOptions, handlers: WalkHandlers): Promise<void> {
-  let folder: import('node:fs').Dir;
-  try {
-    folder = await fs.opendir(dir);
-  } catch (error) {
-    const code = codeOf(error);
-    // The root missing means nothing was archived yet; a sub-folder vanishing mid-walk is not ours to judge.
-    if (code === 'ENOENT') return;
-    handlers.finding({
-      kind: 'missing',
-      path: relativeTo(options.root, dir) || '.',
-      detail: `folder cannot be read (${code}): nothing in it was checked`,
-    });
-    return;
-  }
   const others: Other[] = [];
   const named = new Set<string>();
   const unreadableStems: string[] = [];
-  // The Dir iterator closes the folder when the loop ends or throws.
-  for await (const entry of folder) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (!options.skip.has(full) && !SYSTEM_FOLDERS.has(entry.name))
-        await walkFolder(full, options, handlers);
+  // A folder that does not exist (the root before the first run, a sub-folder vanishing mid-walk)
+  // lists nothing: it is not ours to judge. Only the listing's own errors make a folder unreadable.
+  const listing = options.target.listFolder(dir)[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<{ name: string; type: 'file' | 'folder' | 'link' | 'other' }>;
+    try {
+      next = await listing.next();
+    } catch (error) {
+      handlers.finding({
+        kind: 'missing',
+        path: dir || '.',
+        detail: `folder cannot be read (${codeOf(error)}): nothing in it was checked`,
+      });
+      return;
+    }
+    if (next.done === true) break;
+    const entry = next.value;
+    const key = childKey(dir, entry.name);
+    if (entry.type === 'folder') {
+      if (!SYSTEM_FOLDERS.has(entry.name)) await walkFolder(key, options, handlers);
     } else if (isPartialName(entry.name)) {
       handlers.finding({
         kind: 'leftoverPartial',
-        path: relativeTo(options.root, full),
+        path: key,
         detail: 'temporary file of an interrupted write',
       });
-    } else if (entry.isFile() && entry.name.endsWith('.xml')) {
-      const media = await checkCdr(full, options, handlers);
+    } else if (entry.type === 'file' && entry.name.endsWith('.xml')) {
+      const media = await checkCdr(key, options, handlers);
       if (media === undefined) unreadableStems.push(entry.name.slice(0, -'.xml'.length));
       else for (const name of media) named.add(name);
     } else {
-      others.push({
-        name: entry.name,
-        type: entry.isFile() ? 'file' : entry.isSymbolicLink() ? 'link' : 'other',
-      });
+      others.push({ name: entry.name, type: entry.type });
     }
   }
   for (const other of others) {
@@ -147,7 +143,7 @@ async function walkFolder(dir: string, options: WalkOptions, handlers: WalkHandl
           : 'a file';
     handlers.finding({
       kind: 'orphaned',
-      path: relativeTo(options.root, path.join(dir, other.name)),
+      path: childKey(dir, other.name),
       detail: `${what} that no CDR names`,
     });
   }
@@ -158,12 +154,12 @@ async function walkFolder(dir: string, options: WalkOptions, handlers: WalkHandl
  * names, or undefined when it could not be read as an archived CDR.
  */
 async function checkCdr(
-  full: string,
+  rel: string,
   options: WalkOptions,
   handlers: WalkHandlers,
 ): Promise<string[] | undefined> {
-  const rel = relativeTo(options.root, full);
-  const stem = path.basename(full, '.xml');
+  const { target } = options;
+  const stem = path.posix.basename(rel, '.xml');
   const unreadable = async (reason: string): Promise<undefined> => {
     handlers.finding({
       kind: 'unparseableCdr',
@@ -176,22 +172,23 @@ async function checkCdr(
   let parsed: ParsedCdr;
   let cdrSha256: string;
   try {
-    parsed = await readCdrFile(full);
-    cdrSha256 = (await hashFile(full)).sha256;
+    const read = await target.readCdr(rel);
+    if (read === undefined) throw Object.assign(new Error('vanished'), { code: 'ENOENT' });
+    parsed = read;
+    cdrSha256 = (await target.hash(rel)).sha256;
   } catch (error) {
     if (error instanceof CdrInvalidError) return unreadable(error.reason);
     return unreadable(`cannot be read (${codeOf(error)})`);
   }
   if (parsed.kind === 'retry') return unreadable('a retry entry, not an archived CDR (it names no media)');
   const cdr = parsed.cdr;
-  const dir = path.dirname(full);
+  const dir = path.posix.dirname(rel);
   let mediaBytes = 0;
   for (const media of cdr.media) {
-    const file = path.join(dir, media.file);
-    const where = relativeTo(options.root, file);
+    const where = `${dir}/${media.file}`;
     let actual: { sha256: string; size: number };
     try {
-      actual = await hashFile(file);
+      actual = await target.hash(where);
     } catch (error) {
       const code = codeOf(error);
       const detail =
@@ -210,13 +207,13 @@ async function checkCdr(
     if (actual.size !== media.sizeBytes) problems.push(`${actual.size} bytes, CDR says ${media.sizeBytes}`);
     if (problems.length > 0) handlers.finding({ kind: 'altered', path: where, detail: problems.join('; ') });
   }
-  const misplaced = placement(full, cdr, options);
+  const misplaced = placement(rel, cdr, options);
   if (misplaced !== undefined) handlers.finding({ kind: 'misplaced', path: rel, detail: misplaced });
   await handlers.cdr({
     rel,
     cdr,
     cdrSha256,
-    primaryRel: relativeTo(options.root, path.join(dir, cdr.media[0]!.file)),
+    primaryRel: `${dir}/${cdr.media[0]!.file}`,
     misplaced: misplaced !== undefined,
     mediaFiles: cdr.media.length,
     mediaBytes,
@@ -225,17 +222,14 @@ async function checkCdr(
 }
 
 /** Why a CDR is not where the layout puts it (SPEC §3.4), or undefined when it is. */
-function placement(full: string, cdr: ArchivedCdr, options: WalkOptions): string | undefined {
+function placement(rel: string, cdr: ArchivedCdr, options: WalkOptions): string | undefined {
   let expected: string;
   try {
     const startMs = Date.parse(cdr.conversationStart);
-    expected = path.join(
-      conversationFolder(options.root, options.timezone, startMs, cdr.conversationId),
-      cdrFileName(cdr.recordingId),
-    );
+    expected = cdrKey(options.timezone, startMs, cdr.conversationId, cdr.recordingId);
   } catch (error) {
     return `its ids cannot form an archive path: ${(error as Error).message}`;
   }
-  if (expected === full) return undefined;
-  return `belongs at ${relativeTo(options.root, expected)} (conversation ${cdr.conversationId} starting ${cdr.conversationStart}, dated in ${options.timezone})`;
+  if (expected === rel) return undefined;
+  return `belongs at ${expected} (conversation ${cdr.conversationId} starting ${cdr.conversationStart}, dated in ${options.timezone})`;
 }

@@ -18,12 +18,16 @@ import type { StatePaths } from '../state/paths.js';
 import { fail, pass, type Check } from './check.js';
 import { LedgerIndex, fileDigest } from './archive-index.js';
 import { FindingLog, chainCheck, count, size } from './archive-report.js';
-import { relativeTo, walkArchive, type ArchiveFinding, type WalkedCdr } from './archive-walk.js';
+import { walkArchive, type ArchiveFinding, type WalkedCdr } from './archive-walk.js';
+import { openArchiveTarget } from '../archive/open-target.js';
+import type { ArchiveTarget } from '../archive/target.js';
 
 export type { ArchiveFinding, ArchiveFindingKind } from './archive-walk.js';
 export { MAX_KEPT_FINDINGS } from './archive-report.js';
 
 export interface ArchiveAuditOptions {
+  /** The archive to audit; by default the configured target, opened and closed here. */
+  target?: ArchiveTarget;
   /** Called after each CDR file with the number of CDR files checked so far (throttle on the caller's side). */
   onProgress?: (done: number) => void;
 }
@@ -49,9 +53,9 @@ export async function auditArchive(
   const chain: ChainVerification | Error = await verifyChain(paths.ledgerDir).catch((e: unknown) =>
     e instanceof Error ? e : new Error(String(e)),
   );
-  const root = config.archiveDir;
+  const target = options.target ?? (await openArchiveTarget(config));
+  const root = target.where;
   const stats = { recordings: 0, files: 0, bytes: 0, crossChecked: 0, otherSource: 0, cdrFiles: 0 };
-  const rootExists = await exists(root);
 
   let temp: string | undefined;
   let index: LedgerIndex | undefined;
@@ -65,8 +69,9 @@ export async function auditArchive(
     }
     const ledger = index;
 
+    const rootExists = await target.exists('');
     await walkArchive(
-      { root, timezone: config.timezone, skip: new Set([path.resolve(config.stateDir)]) },
+      { target, timezone: config.timezone },
       {
         finding: (finding) => log.add(finding),
         cdr: async (walked) => {
@@ -89,7 +94,7 @@ export async function auditArchive(
 
     if (ledger !== undefined && ledger.unseenCount() > 0) {
       for await (const line of ledger.unseenLines(paths.ledgerDir)) {
-        log.add({ kind: 'missing', path: line.file, detail: await ledgerOnlyDetail(root, line) }, 'ledger');
+        log.add({ kind: 'missing', path: line.file, detail: await ledgerOnlyDetail(target, line) }, 'ledger');
       }
     }
 
@@ -104,6 +109,7 @@ export async function auditArchive(
   } finally {
     await index?.close().catch(() => undefined);
     if (temp !== undefined) await fs.rm(temp, { recursive: true, force: true });
+    if (options.target === undefined) target.close();
   }
 }
 
@@ -166,16 +172,16 @@ async function crossCheck(
 
 /** What is left in the archive of a recording the ledger names but no CDR claims. */
 async function ledgerOnlyDetail(
-  root: string,
+  target: ArchiveTarget,
   line: { file: string; conversationId: string; recordingId: string; at: string },
 ): Promise<string> {
   const what = `recorded in the ledger (conversation ${line.conversationId}, recording ${line.recordingId}, ${line.at})`;
-  const media = path.resolve(root, line.file);
-  if (relativeTo(root, media).startsWith('..') || path.isAbsolute(relativeTo(root, media))) {
+  const parts = line.file.split(/[/\\]/);
+  if (path.isAbsolute(line.file) || parts.some((p) => p === '..' || p === '.' || p === '')) {
     return `${what}, but its file lies outside the archive`;
   }
   const cdr = `${path.posix.dirname(line.file)}/${line.recordingId.toLowerCase()}.xml`;
-  return (await exists(media))
+  return (await target.exists(line.file).catch(() => false))
     ? `${what}; the media is there but no CDR for it is (expected ${cdr})`
     : `${what}, but neither the media nor a CDR for it is in the archive`;
 }

@@ -49,8 +49,8 @@ async function folderCheck(name: string, folder: string): Promise<Check> {
   return pass(name, `${folder} does not exist yet and can be created in ${existing}`);
 }
 
-async function diskCheck(config: Config): Promise<Check> {
-  const existing = await nearestExisting(config.archiveDir);
+async function diskCheck(config: Config, archiveDir: string): Promise<Check> {
+  const existing = await nearestExisting(archiveDir);
   try {
     const stats = await fs.statfs(existing);
     const freeMb = Math.floor((stats.bavail * stats.bsize) / (1024 * 1024));
@@ -75,7 +75,7 @@ async function diskCheck(config: Config): Promise<Check> {
 
 async function fsyncCheck(config: Config): Promise<Check> {
   const results: string[] = [];
-  for (const folder of [config.stateDir, config.archiveDir]) {
+  for (const folder of [config.stateDir, config.archiveDir].filter((f) => f !== undefined)) {
     const existing = await nearestExisting(folder);
     let handle: fs.FileHandle | undefined;
     try {
@@ -234,8 +234,14 @@ export async function offlineChecks(config: Config, paths: StatePaths, nowMs: nu
     ...secretCheck(config),
     ...(await tlsFilesCheck(config, nowMs)),
     await folderCheck('state folder', config.stateDir),
-    await folderCheck('archive folder', config.archiveDir),
-    await diskCheck(config),
+    ...(config.archiveDir === undefined
+      ? [
+          pass(
+            'archive',
+            `${config.archive.type} target: the store is checked online (verify without --offline)`,
+          ),
+        ]
+      : [await folderCheck('archive folder', config.archiveDir), await diskCheck(config, config.archiveDir)]),
     await fsyncCheck(config),
     await lockCheck(paths, nowMs),
     await cursorCheck(config, paths, nowMs),

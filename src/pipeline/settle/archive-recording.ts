@@ -5,9 +5,8 @@
  * a refused or broken download gets a fresh URL at most 3 times per recording per run.
  */
 import path from 'node:path';
-import { buildArchivedCdrXml, readCdrFile, type ArchivedCdr, type CdrMedia } from '../../archive/cdr.js';
-import { cdrFileName, cdrPath, conversationFolder, mediaFileName } from '../../archive/layout.js';
-import { StorageError } from '../../errors.js';
+import { buildArchivedCdrXml, type ArchivedCdr, type CdrMedia } from '../../archive/cdr.js';
+import { cdrFileName, cdrKey, conversationKey, mediaFileName } from '../../archive/layout.js';
 import {
   MediaRefusedError,
   MediaTransferError,
@@ -16,7 +15,7 @@ import {
   type RecordingMetadata,
   type UserInfo,
 } from '../../genesys/index.js';
-import { openAtomic, writeFileAtomic } from '../../util/atomic.js';
+import { StorageError } from '../../errors.js';
 import { isoInZone, isoUtc, parseUtcIso } from '../../util/time.js';
 import type { RunContext } from '../run-context.js';
 import { cdrConversationPart, type ConversationFacts } from '../conversation-facts.js';
@@ -75,23 +74,26 @@ export async function ledgerHeld(
 ): Promise<LedgerHeld | undefined> {
   const file = await ctx.archived.get(recordingId, facts.startMs);
   if (file === undefined) return undefined;
-  const folder = path.dirname(file);
+  const folder = path.posix.dirname(file);
   // The index is keyed by day; a recording of another conversation that day is not this one.
   if (path.posix.basename(folder) !== facts.conversationId) return undefined;
   return {
     file,
-    cdr: await readArchivedCdr(path.join(ctx.config.archiveDir, folder, cdrFileName(recordingId))),
+    cdr: await readArchivedCdr(ctx, `${folder}/${cdrFileName(recordingId)}`),
   };
 }
 
-async function readArchivedCdr(file: string): Promise<ArchivedCdr | undefined> {
+async function readArchivedCdr(ctx: RunContext, key: string): Promise<ArchivedCdr | undefined> {
+  let parsed;
   try {
-    const parsed = await readCdrFile(file);
-    return parsed.kind === 'archived' ? parsed.cdr : undefined;
-  } catch {
-    // Absent, or not parseable: either way not a verified copy.
+    parsed = await ctx.archive.readCdr(key, ctx.signal);
+  } catch (error) {
+    // The store unreachable or refusing us stops the run; anything else is not a verified copy.
+    if (error instanceof StorageError) throw error;
     return undefined;
   }
+  // Absent, or not an archived CDR: either way not a verified copy.
+  return parsed?.kind === 'archived' ? parsed.cdr : undefined;
 }
 
 /** The archived CDR of a recording under today's date folder, when the archive holds a valid one. */
@@ -100,15 +102,9 @@ export async function existingCdr(
   facts: ConversationFacts,
   recordingId: string,
 ): Promise<ArchivedCdr | undefined> {
-  const file = cdrPath(
-    ctx.config.archiveDir,
-    ctx.config.timezone,
-    facts.startMs,
-    facts.conversationId,
-    recordingId,
-  );
+  const key = cdrKey(ctx.config.timezone, facts.startMs, facts.conversationId, recordingId);
   // Absent or not parseable: not a verified copy, so the recording is archived (again).
-  return readArchivedCdr(file);
+  return readArchivedCdr(ctx, key);
 }
 
 /**
@@ -144,29 +140,24 @@ export async function alreadyHeld(
   return true;
 }
 
-/** No download starts while free space is below minFreeDiskMb plus its size (SPEC §4.6). */
-async function checkFreeSpace(ctx: RunContext, expectedBytes: number): Promise<void> {
-  const freeBytes = await ctx.freeSpace.reserve(expectedBytes, ctx.config.minFreeDiskMb * 1024 * 1024);
-  if (freeBytes === undefined) return;
-  throw new StorageError(
-    'storage.lowSpace',
-    `only ${Math.floor(freeBytes / 1048576)} MB free in ${ctx.config.archiveDir}; minFreeDiskMb is ${ctx.config.minFreeDiskMb}: no download starts below that`,
-  );
-}
-
-/** Downloads one media file into the archive folder; throws item-level errors. */
+/**
+ * Downloads one media file into the archive target; throws item-level errors. The target checks
+ * free space where it spools locally (SPEC §4.6) and confirms the object before `commit` resolves.
+ */
 async function fetchOne(
   ctx: RunContext,
-  folder: string,
+  folderKey: string,
   recordingId: string,
   source: MediaSource,
   attempt: number,
 ): Promise<CdrMedia> {
   const expected =
     source.expectedBytes !== undefined && source.expectedBytes > 0 ? source.expectedBytes : undefined;
-  await checkFreeSpace(ctx, expected ?? 0);
   const name = mediaFileName(recordingId, mediaExtension(ctx.config.codec, source.contentType), source.key);
-  const target = await openAtomic(path.join(folder, name));
+  const target = await ctx.archive.openMedia(`${folderKey}/${name}`, {
+    ...(expected !== undefined ? { expectedBytes: expected } : {}),
+    signal: ctx.signal,
+  });
   try {
     const result = await ctx.downloads.run(() =>
       ctx.client.downloadMedia(source.url, target, {
@@ -175,10 +166,11 @@ async function fetchOne(
         attempt,
       }),
     );
-    await target.commit();
+    const contentType = result.contentType ?? source.contentType ?? 'application/octet-stream';
+    await target.commit({ bytes: result.bytes, sha256: result.sha256, contentType });
     const entry: CdrMedia = {
       codec: ctx.config.codec,
-      contentType: result.contentType ?? source.contentType ?? 'application/octet-stream',
+      contentType,
       file: name,
       sizeBytes: result.bytes,
       sha256: result.sha256,
@@ -203,12 +195,7 @@ export async function archiveRecording(
   users: ReadonlyMap<string, UserInfo>,
   refresh: () => Promise<MediaSource[] | undefined>,
 ): Promise<ArchiveOutcome> {
-  const folder = conversationFolder(
-    ctx.config.archiveDir,
-    ctx.config.timezone,
-    facts.startMs,
-    facts.conversationId,
-  );
+  const folder = conversationKey(ctx.config.timezone, facts.startMs, facts.conversationId);
   const recordingId = recording.id.toLowerCase();
   if (sources.length === 0)
     throw new MediaTransferError(
@@ -216,8 +203,8 @@ export async function archiveRecording(
       'Genesys listed the recording as available but gave no media URL',
     );
   // Journaled before its first file (media or CDR) is written: the next run sweeps its leftovers.
-  const cdrFile = path.join(folder, cdrFileName(recordingId)); // checks the id before it is journaled
-  await ctx.inflight.note(ctx.config.archiveDir, folder, recordingId);
+  const cdrFile = `${folder}/${cdrFileName(recordingId)}`; // checks the id before it is journaled
+  await ctx.inflight.note(folder, recordingId);
   const media: CdrMedia[] = [];
   let current = sources;
   let refreshes = 0;
@@ -260,7 +247,7 @@ export async function archiveRecording(
     ingestedAt: isoUtc(ctx.now()),
   };
   const xml = buildArchivedCdrXml(cdr);
-  await writeFileAtomic(cdrFile, xml);
+  await ctx.archive.putCdr(cdrFile, xml, ctx.signal);
   const relative = await appendRecordingLine(ctx, cdr, xml);
   const primary = media[0]!;
   return {

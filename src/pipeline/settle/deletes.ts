@@ -7,11 +7,10 @@
  * `deleteDate` to the earlier of that and now + deleteGraceHours; a later date is never sent.
  */
 import path from 'node:path';
-import { buildArchivedCdrXml, readCdrFile, type ArchivedCdr } from '../../archive/cdr.js';
-import { hashFile } from '../../archive/hash-file.js';
-import { cdrPath } from '../../archive/layout.js';
+import { buildArchivedCdrXml, type ArchivedCdr } from '../../archive/cdr.js';
+import { cdrKey } from '../../archive/layout.js';
+import { StorageError } from '../../errors.js';
 import { GenesysApiError } from '../../genesys/index.js';
-import { writeFileAtomic } from '../../util/atomic.js';
 import { crashPoint } from '../../util/crash-point.js';
 import { isoUtc } from '../../util/time.js';
 import { type RunContext } from '../run-context.js';
@@ -22,34 +21,45 @@ import { DeleteJournal, type DeleteIntent } from '../../state/delete-journal.js'
 
 const BATCH = 100;
 
-/** The archived CDR, when every media file it names still matches it byte for byte. */
+/**
+ * The archived CDR, when every media object it names still matches it: size and SHA-256 as the
+ * archive target vouches for them (the filesystem re-reads the file; a store answers a HEAD with
+ * the object's size and `sha256` metadata, SPEC §7).
+ */
 async function verifiedCdr(
   ctx: RunContext,
   intent: DeleteIntent,
-): Promise<{ cdr: ArchivedCdr; file: string } | string> {
-  const file = cdrPath(
-    ctx.config.archiveDir,
+): Promise<{ cdr: ArchivedCdr; key: string } | string> {
+  const key = cdrKey(
     ctx.config.timezone,
     Date.parse(intent.conversationStart),
     intent.conversationId,
     intent.recordingId,
   );
-  const folder = path.dirname(file);
+  const folder = path.posix.dirname(key);
   let cdr: ArchivedCdr;
   try {
-    const parsed = await readCdrFile(file);
+    const parsed = await ctx.archive.readCdr(key, ctx.signal);
+    if (parsed === undefined) return 'its CDR cannot be read (ENOENT: it is not in the archive)';
     if (parsed.kind !== 'archived') return 'its CDR is not an archived CDR';
     cdr = parsed.cdr;
   } catch (error) {
+    if (error instanceof StorageError) throw error;
     return `its CDR cannot be read (${reasonOf(error)})`;
   }
   for (const media of cdr.media) {
-    const actual = await hashFile(path.join(folder, media.file)).catch(() => undefined);
+    let actual;
+    try {
+      actual = await ctx.archive.head(`${folder}/${media.file}`, ctx.signal);
+    } catch (error) {
+      if (error instanceof StorageError) throw error;
+      actual = undefined;
+    }
     if (actual === undefined) return `${media.file} is missing or unreadable`;
     if (actual.sha256 !== media.sha256 || actual.size !== media.sizeBytes)
       return `${media.file} does not match the SHA-256 in its CDR`;
   }
-  return { cdr, file };
+  return { cdr, key };
 }
 
 /** Carries out `intents` (journal first, then those archived in this run). */
@@ -123,7 +133,7 @@ async function deleteOne(
   }
   const cdr: ArchivedCdr = { ...checked.cdr, deleteRequested: { at: isoUtc(ctx.now()), deleteDate } };
   const xml = buildArchivedCdrXml(cdr);
-  await writeFileAtomic(checked.file, xml);
+  await ctx.archive.putCdr(checked.key, xml, ctx.signal);
   await appendRecordingLine(ctx, cdr, xml);
   const primary = cdr.media[0]!;
   await journal.clear(intent);

@@ -3,10 +3,10 @@
  * settled index. Shared by the transcoded and the batch (ORIGINAL) paths.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArchivedCdr, RetryCdr } from '../../archive/cdr.js';
-import { cdrPath } from '../../archive/layout.js';
+import { cdrKey } from '../../archive/layout.js';
+import { ArchiveObjectError } from '../../errors.js';
 import type { LedgerConversationStatus } from '../../state/ledger.js';
 import { recordRetryFailure, removeRetryEntry, type RetryEntry } from '../../state/retry-buffer.js';
 import { isoUtc } from '../../util/time.js';
@@ -101,20 +101,18 @@ export async function parkRecording(
  * it is not.
  */
 export async function ledgerLineFor(ctx: RunContext, cdr: ArchivedCdr): Promise<void> {
-  await appendRecordingLine(ctx, cdr, await readFile(cdrPathOf(ctx, cdr)));
+  const key = cdrKeyOf(ctx, cdr);
+  const bytes = await ctx.archive.readCdrBytes(key, ctx.signal);
+  if (bytes === undefined)
+    throw new ArchiveObjectError('archive.cdrVanished', `${key} vanished while it was being read`);
+  await appendRecordingLine(ctx, cdr, bytes);
 }
 
-function cdrPathOf(
+function cdrKeyOf(
   ctx: RunContext,
   cdr: Pick<ArchivedCdr, 'conversationStart' | 'conversationId' | 'recordingId'>,
 ): string {
-  return cdrPath(
-    ctx.config.archiveDir,
-    ctx.config.timezone,
-    Date.parse(cdr.conversationStart),
-    cdr.conversationId,
-    cdr.recordingId,
-  );
+  return cdrKey(ctx.config.timezone, Date.parse(cdr.conversationStart), cdr.conversationId, cdr.recordingId);
 }
 
 /**
@@ -129,10 +127,7 @@ export async function appendRecordingLine(
 ): Promise<string> {
   const primary = cdr.media[0];
   if (primary === undefined) return '';
-  const file = path
-    .relative(ctx.config.archiveDir, path.join(path.dirname(cdrPathOf(ctx, cdr)), primary.file))
-    .split(path.sep)
-    .join('/');
+  const file = `${path.posix.dirname(cdrKeyOf(ctx, cdr))}/${primary.file}`;
   await ctx.ledger.append([
     {
       type: 'recording',

@@ -1,0 +1,29 @@
+/**
+ * Builds the configured archive target (SPEC §7). The SDK of an object store is imported only when
+ * that target is configured, so operator commands and filesystem runs never load it.
+ */
+import type { Config } from '../config/types.js';
+import { ConfigError } from '../errors.js';
+import { FilesystemTarget } from './filesystem-target.js';
+import type { ArchiveTarget } from './target.js';
+
+export function openArchiveTarget(config: Config): Promise<ArchiveTarget> {
+  const archive = config.archive;
+  switch (archive.type) {
+    case 'filesystem':
+      return Promise.resolve(
+        new FilesystemTarget(archive.dir, {
+          minFreeBytes: config.minFreeDiskMb * 1024 * 1024,
+          skip: [config.stateDir],
+        }),
+      );
+    case 's3':
+    case 'azure':
+      // Azure plugs in here: `const { AzureTarget } = await import('./azure-target.js')`.
+      return Promise.reject(
+        new ConfigError(
+          `${config.file}: "archive" type "${archive.type}" is not available in this build yet`,
+        ),
+      );
+  }
+}
