@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after } from 'node:test';
+import type { ContainerClient, StoragePipelineOptions } from '@azure/storage-blob';
 import { ROOT, tempDir } from './cli.js';
 
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -92,4 +93,68 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     output: () => text,
     stop,
   };
+}
+
+/** What a test sees of one blob. */
+export interface BlobSeen {
+  readonly name: string;
+  readonly size: number;
+  readonly contentType: string | undefined;
+  readonly sha256Metadata: string | undefined;
+  readonly accessTier: string | undefined;
+  readonly etag: string | undefined;
+}
+
+/** A container in the emulator (created), read with the account key: the test's own view. */
+export async function emulatorContainer(
+  az: Azurite,
+  name = 'recordings',
+  ca?: string,
+): Promise<ContainerClient> {
+  const { BlobServiceClient } = await import('@azure/storage-blob');
+  const { Agent } = await import('node:https');
+  // Over HTTPS the test's own client trusts the test CA (the SDK passes `agent` to its pipeline).
+  const options = (ca === undefined ? {} : { agent: new Agent({ ca }) }) as StoragePipelineOptions;
+  const container = BlobServiceClient.fromConnectionString(az.connectionString, options).getContainerClient(
+    name,
+  );
+  await container.createIfNotExists();
+  return container;
+}
+
+/** Every committed blob of the container, by name. */
+export async function listBlobs(container: ContainerClient): Promise<Map<string, BlobSeen>> {
+  const out = new Map<string, BlobSeen>();
+  for await (const b of container.listBlobsFlat({ includeMetadata: true }))
+    out.set(b.name, {
+      name: b.name,
+      size: b.properties.contentLength ?? -1,
+      contentType: b.properties.contentType,
+      sha256Metadata: b.metadata?.sha256,
+      accessTier: b.properties.accessTier,
+      etag: b.properties.etag,
+    });
+  return out;
+}
+
+/** A blob's bytes. */
+export async function blobBytes(container: ContainerClient, name: string): Promise<Buffer> {
+  return container.getBlockBlobClient(name).downloadToBuffer();
+}
+
+/** An account SAS for the emulator's account (read, write, delete, list, add, create on blobs). */
+export async function emulatorSas(): Promise<{ token: string; signature: string }> {
+  const sdk = await import('@azure/storage-blob');
+  const token = sdk
+    .generateAccountSASQueryParameters(
+      {
+        permissions: sdk.AccountSASPermissions.parse('rwdlac'),
+        services: sdk.AccountSASServices.parse('b').toString(),
+        resourceTypes: sdk.AccountSASResourceTypes.parse('sco').toString(),
+        expiresOn: new Date(Date.now() + 3_600_000),
+      },
+      new sdk.StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
+    )
+    .toString();
+  return { token, signature: new URLSearchParams(token).get('sig')! };
 }
