@@ -278,7 +278,7 @@ describe('run: Azure Blob archive (SPEC §7)', () => {
     assert.equal(second.report.counts.deleted, 1);
   });
 
-  it('over HTTPS trusted through tls.trustList, through the proxy, with a SAS token (useProxy: false goes direct); neither the signature nor the key is shown anywhere', async (t) => {
+  it('over HTTPS trusted through tls.trustList, through the proxy, with a SAS token scoped to the container (useProxy: false goes direct); neither the signature nor the key is shown anywhere', async (t) => {
     const proxy = await startProxy();
     t.after(() => proxy.close());
     const s = await azureSetup(t, {
@@ -311,10 +311,8 @@ describe('run: Azure Blob archive (SPEC §7)', () => {
       throughProxy,
       'useProxy: false goes direct',
     );
-    const { signature } = await emulatorSas();
     const sas = s.env.AZURE_STORAGE_SAS_TOKEN!;
     await assertNoStoreSecret(s, [AZURITE_KEY, sas, new URLSearchParams(sas).get('sig')!]);
-    assert.notEqual(signature, '');
   });
 
   it('a refused credential (403) stops the run before anything is archived: exit 6, the key shown nowhere', async (t) => {

@@ -78,9 +78,14 @@ export class AzureTarget implements ArchiveTarget {
   }
 
   async prepare(signal?: AbortSignal): Promise<void> {
-    // The container must exist: creating one (and its immutability policy) is the owner's decision.
-    await this.call('a look at the container', '', signal, () =>
-      this.container.getProperties(abortable(signal)),
+    // One listed name proves the container exists and we may list it (which verify --archive needs);
+    // a SAS scoped to the container allows this where it may not allow reading container properties.
+    // The container is never created here: that (and its immutability policy) is the owner's decision.
+    await this.call('a listing of the container', '', signal, () =>
+      this.container
+        .listBlobsFlat({ prefix: this.settings.prefix, ...abortable(signal) })
+        .byPage({ maxPageSize: 1 })
+        .next(),
     );
   }
 
@@ -104,24 +109,30 @@ export class AzureTarget implements ArchiveTarget {
   }
 
   async readCdrBytes(key: string, signal?: AbortSignal): Promise<Buffer | undefined> {
-    const facts = await this.head(key, signal);
-    if (facts === undefined) return undefined;
-    if (facts.size > MAX_CDR_BYTES)
-      throw new ArchiveObjectError('cdr.invalid', `${this.at(key)} is larger than ${MAX_CDR_BYTES} bytes`);
+    let response;
     try {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of await this.read(key, signal)) {
-        size += chunk.length;
-        if (size > MAX_CDR_BYTES)
-          throw new ArchiveObjectError('cdr.invalid', `${this.at(key)} grew past ${MAX_CDR_BYTES} bytes`);
-        chunks.push(Buffer.from(chunk));
-      }
-      return Buffer.concat(chunks);
+      response = await this.blob(key).download(0, undefined, abortable(signal));
     } catch (error) {
-      if ((error as { code?: string }).code === 'ENOENT') return undefined;
-      throw error;
+      if (signal?.aborted !== true && isNotFound(error)) return undefined;
+      throw this.failure(error, 'reading a CDR', key, signal);
     }
+    const body = response.readableStreamBody;
+    if ((response.contentLength ?? 0) > MAX_CDR_BYTES || body === undefined) {
+      (body as { destroy?: () => void } | undefined)?.destroy?.();
+      throw new ArchiveObjectError(
+        'cdr.invalid',
+        `${this.at(key)} is not a CDR of at most ${MAX_CDR_BYTES} bytes`,
+      );
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of this.#guarded(body as AsyncIterable<Uint8Array>, key, signal)) {
+      size += chunk.length;
+      if (size > MAX_CDR_BYTES)
+        throw new ArchiveObjectError('cdr.invalid', `${this.at(key)} grew past ${MAX_CDR_BYTES} bytes`);
+      chunks.push(Buffer.from(chunk));
+    }
+    return Buffer.concat(chunks);
   }
 
   async readCdr(key: string, signal?: AbortSignal): Promise<ParsedCdr | undefined> {

@@ -142,15 +142,19 @@ export async function blobBytes(container: ContainerClient, name: string): Promi
   return container.getBlockBlobClient(name).downloadToBuffer();
 }
 
-/** An account SAS for the emulator's account (read, write, delete, list, add, create on blobs). */
-export async function emulatorSas(): Promise<{ token: string; signature: string }> {
+/**
+ * A SAS scoped to one container (read, add, create, write, delete, list): the least an operator
+ * would hand the tool.
+ */
+export async function emulatorSas(
+  containerName = 'recordings',
+): Promise<{ token: string; signature: string }> {
   const sdk = await import('@azure/storage-blob');
   const token = sdk
-    .generateAccountSASQueryParameters(
+    .generateBlobSASQueryParameters(
       {
-        permissions: sdk.AccountSASPermissions.parse('rwdlac'),
-        services: sdk.AccountSASServices.parse('b').toString(),
-        resourceTypes: sdk.AccountSASResourceTypes.parse('sco').toString(),
+        containerName,
+        permissions: sdk.ContainerSASPermissions.parse('racwdl'),
         expiresOn: new Date(Date.now() + 3_600_000),
       },
       new sdk.StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
