@@ -12,7 +12,7 @@ import { FreeSpace } from '../util/free-space.js';
 import { readCdrFile, type ParsedCdr } from './cdr.js';
 import { hashFile } from './hash-file.js';
 import { UnsafeIdError } from './layout.js';
-import type { ArchiveEntry, ArchiveTarget, MediaUpload, ObjectFacts } from './target.js';
+import type { ArchiveEntry, ArchiveTarget, MediaUpload, ObjectFacts, TargetCheck } from './target.js';
 
 export interface FilesystemTargetOptions {
   /** minFreeDiskMb in bytes. */
@@ -167,6 +167,10 @@ export class FilesystemTarget implements ArchiveTarget {
 
   async removeUnfinished(key: string): Promise<void> {
     await fs.rm(this.pathOf(key), { force: true });
+  }
+
+  onlineChecks(): Promise<TargetCheck[]> {
+    return Promise.resolve([]);
   }
 
   close(): void {}

@@ -18,6 +18,7 @@ export function openArchiveTarget(config: Config): Promise<ArchiveTarget> {
         }),
       );
     case 's3':
+      return import('./s3-target.js').then(({ S3Target }) => S3Target.open(config, archive));
     case 'azure':
       // Azure plugs in here: `const { AzureTarget } = await import('./azure-target.js')`.
       return Promise.reject(

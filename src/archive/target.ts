@@ -79,6 +79,14 @@ export interface ObjectFacts {
   readonly sha256: string | undefined;
 }
 
+/** One line of `verify` (the shape of `verify/check.ts` `Check`). */
+export interface TargetCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  hint?: string;
+}
+
 /** One entry of a folder listing (`listFolder`). */
 export interface ArchiveEntry {
   /** The entry's name inside the folder (no `/`). */
@@ -150,6 +158,14 @@ export interface ArchiveTarget {
    * store that refuses (object lock) leaves it: a later put replaces it.
    */
   removeUnfinished(key: string, signal?: AbortSignal): Promise<void>;
+
+  /**
+   * `verify`'s online checks of the store (SPEC §7): it exists and lists; object lock where
+   * configured; a write probe under `<prefix>.genesys-ingest-verify/`, removed again, unless
+   * object lock is set. Never leaves anything behind. A filesystem target has none (its folder is
+   * checked offline).
+   */
+  onlineChecks(signal?: AbortSignal): Promise<TargetCheck[]>;
 
   /** Releases connections; the target is not used after. */
   close(): void;

@@ -11,7 +11,7 @@ import tls from 'node:tls';
 import type { IncomingHttpHeaders } from 'node:http';
 import got, { type Got, type OptionsInit } from 'got';
 import { HttpsProxyAgent } from 'hpagent';
-import type { Config } from '../config/types.js';
+import type { Config, ProxyConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { exhaustedError, type RequestTarget } from './errors.js';
 import { classifyTransportError, type TransportFailure } from './transport-errors.js';
@@ -127,12 +127,7 @@ export class HttpTransport {
     if (config.proxy === undefined) {
       this.#agent = new https.Agent(agentOptions);
     } else {
-      const p = config.proxy;
-      const proxyUrl = new URL(`http://${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}`);
-      // hpagent percent-decodes these before building the Basic header.
-      if (p.username !== undefined) proxyUrl.username = encodeURIComponent(p.username);
-      if (p.password !== undefined) proxyUrl.password = encodeURIComponent(p.password);
-      this.#agent = new HttpsProxyAgent({ ...agentOptions, proxy: proxyUrl });
+      this.#agent = new HttpsProxyAgent({ ...agentOptions, proxy: proxyUrlOf(config.proxy) });
     }
 
     const idle = options.idleTimeoutMs ?? 60_000;
@@ -347,6 +342,15 @@ export class HttpTransport {
   close(): void {
     this.#agent.destroy();
   }
+}
+
+/** The proxy as hpagent takes it, Basic credentials included (also for the archive store). */
+export function proxyUrlOf(p: ProxyConfig): URL {
+  const proxyUrl = new URL(`http://${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}`);
+  // hpagent percent-decodes these before building the Basic header.
+  if (p.username !== undefined) proxyUrl.username = encodeURIComponent(p.username);
+  if (p.password !== undefined) proxyUrl.password = encodeURIComponent(p.password);
+  return proxyUrl;
 }
 
 /** The run's one TLS context: trust list added to the system roots, client certificate if any. */

@@ -10,6 +10,7 @@ import { createGenesysClient, GenesysApiError, type GenesysClient } from '../gen
 import { CLOCK_SKEW_LIMIT_MS } from '../pipeline/settle/rules.js';
 import type { StatePaths } from '../state/paths.js';
 import { fail, pass, warning, type Check } from './check.js';
+import { storeChecks } from './store.js';
 
 export interface OnlineResult {
   checks: Check[];
@@ -71,6 +72,8 @@ export async function onlineChecks(config: Config, paths: StatePaths, now: numbe
       };
     throw error;
   }
+  // The archive store is checked whatever Genesys answers: it is reached on its own path.
+  checks.push(...(await storeChecks(config)));
   try {
     const cert = certificateCheck(client, now);
     if (cert !== undefined) checks.push(cert);
