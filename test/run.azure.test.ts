@@ -30,6 +30,8 @@ import { expectedArchive, QUIET_MIX, startSimWorkspace, type SimSetup } from './
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const PREFIX = 'genesys/';
+/** How Node and SDKs print runtime warnings (as in runtime.warnings.test.ts). */
+const WARNING = /^\(node:\d+\)|\b[A-Za-z]*Warning: /m;
 
 interface AzureSetup extends SimSetup {
   az: Azurite;
@@ -170,6 +172,8 @@ describe('run: Azure Blob archive (SPEC §7)', () => {
     const s = await azureSetup(t, { org });
     const first = await s.run();
     assert.equal(first.result.code, 0, first.result.stderr);
+    // Cron mails stderr: the SDK prints no warning of its own.
+    assert.doesNotMatch(first.result.stderr, WARNING, first.result.stderr);
     assert.equal(
       first.report.counts.ingested,
       expectedArchive(org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 2).size,
@@ -187,6 +191,7 @@ describe('run: Azure Blob archive (SPEC §7)', () => {
     assert.equal(audit.code, 0, audit.stdout + audit.stderr);
 
     const online = await s.cli(['verify', '--json']);
+    assert.doesNotMatch(online.stderr, WARNING, online.stderr);
     const doc = JSON.parse(online.stdout) as { checks: { name: string; ok: boolean; detail: string }[] };
     const store = doc.checks.find((c) => c.name === 'archive store');
     const write = doc.checks.find((c) => c.name === 'archive write');
