@@ -28,6 +28,7 @@ const STARTERS = new Set([
   'startProxy',
   'mountTmpfs',
   'openClientEnv',
+  'startAzurite',
 ]);
 
 /**

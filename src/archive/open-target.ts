@@ -3,7 +3,6 @@
  * that target is configured, so operator commands and filesystem runs never load it.
  */
 import type { Config } from '../config/types.js';
-import { ConfigError } from '../errors.js';
 import { FilesystemTarget } from './filesystem-target.js';
 import type { ArchiveTarget } from './target.js';
 
@@ -20,11 +19,6 @@ export function openArchiveTarget(config: Config): Promise<ArchiveTarget> {
     case 's3':
       return import('./s3-target.js').then(({ S3Target }) => S3Target.open(config, archive));
     case 'azure':
-      // Azure plugs in here: `const { AzureTarget } = await import('./azure-target.js')`.
-      return Promise.reject(
-        new ConfigError(
-          `${config.file}: "archive" type "${archive.type}" is not available in this build yet`,
-        ),
-      );
+      return import('./azure-target.js').then(({ AzureTarget }) => AzureTarget.open(config, archive));
   }
 }

@@ -5,10 +5,10 @@
  * checks. The core never knows which target it writes to.
  *
  * Implementations: `FilesystemTarget` (`filesystem-target.ts`, the default), `S3Target`
- * (`s3-target.ts`). **Azure Blob plugs in here**: write `azure-target.ts` implementing
- * `ArchiveTarget`, and add its case to `openArchiveTarget` (`open-target.ts`), which imports each SDK
- * lazily (`await import`) only when that target is configured. `verify.ts` beside this file holds
- * the online checks per target (`storeChecks`).
+ * (`s3-target.ts`), `AzureTarget` (`azure-target.ts`), built by `openArchiveTarget`
+ * (`open-target.ts`), which imports each SDK lazily (`await import`) only when that target is
+ * configured. Each target's online `verify` checks are its `onlineChecks` (`s3-verify.ts`,
+ * `azure-verify.ts`), gathered by `verify/store.ts`.
  *
  * **Keys.** Every method takes a *key*: the archive-relative path with `/` separators, exactly the
  * filesystem layout below the root (`<yyyy>/<MM>/<dd>/<conversationId>/<recordingId>.<ext>` and

@@ -44,6 +44,8 @@ export const AZURE_ACCESS_TIERS = ['Hot', 'Cool', 'Cold'] as const;
 
 /** S3 bucket names (DNS-compatible, 3 to 63 characters). */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Hosts on this machine, where an emulator (azurite) may be reached over plain http. */
+const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 /** Azure container names. */
 const CONTAINER_NAME = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/;
 
@@ -131,6 +133,13 @@ function readAzure(a: FieldReader): AzureArchiveConfig {
   const url = a.url('url', true, true)!;
   if (/[?#]/.test(url))
     a.fail('url', 'must not carry a query (a SAS token belongs in AZURE_STORAGE_SAS_TOKEN, not in the file)');
+  // Plain http would carry the blobs and the credential's signatures in clear: only to an emulator here.
+  const host = new URL(url).hostname;
+  if (url.startsWith('http:') && !LOOPBACK.test(host))
+    a.fail(
+      'url',
+      `must use https (http only for an emulator on this machine: 127.0.0.1, [::1] or localhost); got ${JSON.stringify(url)}`,
+    );
   const azure: { -readonly [K in keyof AzureArchiveConfig]: AzureArchiveConfig[K] } = {
     type: 'azure',
     url,

@@ -148,7 +148,6 @@ export function loadConfig(file: string, options: LoadOptions = {}): Config {
 
   const overrides = options.overrides ?? {};
   const archive = readArchive(r, dir, env);
-  if (archive.type === 'azure') r.fail('archive', 'type "azure" is not available in this build yet');
   const config: Config = {
     file,
     name: r.string('name', true),
