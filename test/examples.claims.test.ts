@@ -17,7 +17,7 @@ const README = readFileSync(path.join(EXAMPLES, 'README.md'), 'utf8');
 const HOUR = 3_600_000;
 
 describe('examples/README.md says what the tool does', () => {
-  for (const name of ['with-proxy-and-tls.json', 'with-proxy-and-pfx.json']) {
+  for (const name of ['with-proxy-and-tls.json', 'with-proxy-and-pfx.json', 's3-minio.json']) {
     it(`${name} as shipped fails verify --offline on its TLS files, as the README says`, async () => {
       assert.ok(README.includes(name), `the README names ${name}`);
       const config = path.join(EXAMPLES, 'configs', name);
@@ -35,6 +35,34 @@ describe('examples/README.md says what the tool does', () => {
         doc.checks.filter((c) => !c.ok).map((c) => c.name),
         ['TLS files'],
         'only the TLS files check fails: offline verify reads them',
+      );
+    });
+  }
+
+  for (const name of ['s3-aws-object-lock.json', 's3-minio.json', 'azure-blob.json']) {
+    it(`${name}: verify --offline does not contact the store, verify (online) checks it, as the README says`, async () => {
+      assert.ok(README.includes(`configs/${name}`), `the README names ${name}`);
+      assert.match(
+        README,
+        /`verify\s+--offline` never contacts an object store; `verify` \(online\) checks the bucket or\s+container/,
+      );
+      const r = await runCli(
+        ['verify', '--offline', '--json', '--config', path.join(EXAMPLES, 'configs', name)],
+        {
+          env: baseEnv({
+            GENESYS_CLIENT_SECRET: 'examples-claims-secret',
+            GENESYS_PROXY_PASSWORD: 'examples-claims-proxy',
+          }),
+        },
+      );
+      const doc = JSON.parse(r.stdout) as { checks: { name: string; ok: boolean; detail: string }[] };
+      const archive = doc.checks.find((c) => c.name === 'archive');
+      assert.ok(archive?.ok === true, `${r.stdout}\n${r.stderr}`);
+      assert.match(archive.detail, /target: the store is checked online \(verify without --offline\)$/);
+      assert.equal(
+        doc.checks.filter((c) => c.name.startsWith('archive store')).length,
+        0,
+        'no store reached',
       );
     });
   }

@@ -14,6 +14,8 @@ import { generatePki, writePki, type PkiFiles, type TestPki } from '../sim/src/c
 import { ROOT, baseEnv, runCli, tempDir } from './helpers/cli.js';
 
 const EXAMPLES = path.join(ROOT, 'examples');
+/** The Kubernetes manifests, each with a ConfigMap holding `genesys-ingest.json`. */
+const KUBERNETES_MANIFESTS = ['kubernetes/cronjob.yaml', 'kubernetes/cronjob-s3.yaml'];
 const CONFIGS = path.join(EXAMPLES, 'configs');
 const SECRET = 'examples-test-secret-5c1d8e';
 const PROXY_PASSWORD = 'examples-proxy-pass-9a7b3f';
@@ -70,6 +72,17 @@ function allKeys(value: unknown, prefix = ''): string[] {
   ]);
 }
 
+/** Where a configuration archives: its folder, or its bucket or container and prefix. */
+function archiveOf(config: Json): string {
+  const a = config.archive;
+  if (!isObject(a)) return JSON.stringify(['filesystem', config.archiveDir]);
+  return JSON.stringify([a.type, a.dir, a.endpoint, a.bucket, a.url, a.container, a.prefix ?? '']);
+}
+
+/** Store credentials are never in a configuration (SPEC §7): the loader knows no such key. */
+const STORE_SECRET_KEY =
+  /accesskey|secretaccesskey|sessiontoken|sastoken|connectionstring|accountkey|password$/i;
+
 /**
  * A copy of an example configuration whose paths point into `dir`: state and archive folders, a
  * client secret file, and real PEM/PFX files wherever the example names TLS files, with the
@@ -78,7 +91,10 @@ function allKeys(value: unknown, prefix = ''): string[] {
 async function localCopy(config: Json, dir: string, pki: TestPki, files: PkiFiles): Promise<Json> {
   const copy = structuredClone(config);
   copy.stateDir = path.join(dir, 'state');
-  copy.archiveDir = path.join(dir, 'archive');
+  // An object store stays as it is (verify --offline does not reach it); a folder moves into `dir`.
+  if (copy.archive === undefined) copy.archiveDir = path.join(dir, 'archive');
+  else if (isObject(copy.archive) && copy.archive.type === 'filesystem')
+    copy.archive.dir = path.join(dir, 'archive');
   // Free space is the test machine's business, not the example's.
   copy.minFreeDiskMb = 0;
   if (copy.clientSecretFile !== undefined) {
@@ -204,21 +220,57 @@ describe('examples/configs', () => {
     }
   });
 
-  it('holds no secret: client secret, proxy password and key password come from elsewhere', () => {
-    const configs = [...configFiles().map(readConfig), kubernetesConfig(readText('kubernetes/cronjob.yaml'))];
+  it('holds no secret: client secret, proxy password, key password and store credentials come from elsewhere', () => {
+    const configs = [
+      ...configFiles().map(readConfig),
+      ...KUBERNETES_MANIFESTS.map((file) => kubernetesConfig(readText(file))),
+    ];
     for (const config of configs) {
       const keys = allKeys(config);
       for (const secretKey of ['clientSecret', 'proxy.password', 'tls.keyPassword'])
         assert.ok(!keys.includes(secretKey), `${String(config.name)} has no ${secretKey}`);
+      for (const key of keys.filter((k) => k.startsWith('archive.')))
+        assert.doesNotMatch(key, STORE_SECRET_KEY, `${String(config.name)}: no store credential in ${key}`);
     }
   });
 
-  it('can all run side by side: distinct import sources and archive folders', () => {
+  it('can all run side by side: distinct import sources and archives', () => {
     const configs = configFiles().map(readConfig);
     const sources = configs.map((c) => `${String(c.policyId)}_${String(c.importSourceId)}`);
     assert.equal(new Set(sources).size, sources.length, `distinct <p_s>: ${sources.join(', ')}`);
-    const archives = configs.map((c) => String(c.archiveDir));
-    assert.equal(new Set(archives).size, archives.length, `distinct archiveDir: ${archives.join(', ')}`);
+    const archives = configs.map(archiveOf);
+    assert.equal(new Set(archives).size, archives.length, `distinct archives: ${archives.join(', ')}`);
+  });
+
+  it('shows each archive target: S3 with Object Lock, MinIO, Azure Blob', () => {
+    const aws = readConfig('s3-aws-object-lock.json');
+    assert.ok(isObject(aws.archive) && aws.archiveDir === undefined);
+    assert.equal(aws.archive.type, 's3');
+    assert.deepEqual(aws.archive.objectLock, { mode: 'COMPLIANCE', retainDays: 2555 });
+    assert.equal(aws.archive.serverSideEncryption, 'aws:kms');
+    assert.match(String(aws.archive.kmsKeyId), /^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/);
+    assert.equal(aws.archive.storageClass, 'STANDARD_IA');
+    assert.equal(aws.archive.endpoint, undefined, 'AWS itself: no endpoint');
+    assert.equal(
+      String(aws.archive.region),
+      /^arn:aws:kms:([a-z0-9-]+):/.exec(String(aws.archive.kmsKeyId))?.[1],
+    );
+
+    const minio = readConfig('s3-minio.json');
+    assert.ok(isObject(minio.archive));
+    assert.equal(minio.archive.type, 's3');
+    assert.match(String(minio.archive.endpoint), /^https:\/\/[^/?#]+$/);
+    assert.equal(minio.archive.forcePathStyle, true);
+    assert.equal(minio.archive.useProxy, false);
+    assert.ok(isObject(minio.proxy), 'a proxy that Genesys traffic takes and the store does not');
+    assert.ok(isObject(minio.tls) && minio.tls.trustList !== undefined, 'the internal CA for the store');
+
+    const azure = readConfig('azure-blob.json');
+    assert.ok(isObject(azure.archive));
+    assert.equal(azure.archive.type, 'azure');
+    assert.match(String(azure.archive.url), /^https:\/\/[a-z0-9]{3,24}\.blob\.core\.windows\.net$/);
+    assert.equal(azure.archive.accessTier, 'Cool');
+    assert.match(String(azure.archive.container), /^[a-z0-9-]{3,63}$/);
   });
 
   it('shows the proxy and TLS settings, and delete after ingest with a lossless codec', () => {
@@ -254,11 +306,13 @@ describe('examples/configs', () => {
     });
   }
 
-  it('the configuration in the Kubernetes ConfigMap passes verify --offline', async () => {
-    const folder = await fs.mkdtemp(path.join(dir, 'kubernetes-'));
-    const copy = await localCopy(kubernetesConfig(readText('kubernetes/cronjob.yaml')), folder, pki, files);
-    await verifyOffline(copy, folder, pki);
-  });
+  for (const file of KUBERNETES_MANIFESTS) {
+    it(`the configuration in the ConfigMap of ${file} passes verify --offline`, async () => {
+      const folder = await fs.mkdtemp(path.join(dir, 'kubernetes-'));
+      const copy = await localCopy(kubernetesConfig(readText(file)), folder, pki, files);
+      await verifyOffline(copy, folder, pki);
+    });
+  }
 });
 
 /** The job lines of the crontab: not comments, blank lines or variable settings. */
@@ -400,6 +454,76 @@ describe('examples/kubernetes', () => {
     assert.ok(data !== undefined, 'the data volume is mounted');
     for (const key of ['stateDir', 'archiveDir'])
       assert.ok(String(config[key]).startsWith(`${data}/`), `${key} is on the claim`);
+  });
+});
+
+/** The documents of a multi-document YAML file, by their `kind`. */
+function yamlDocuments(yaml: string): Map<string, string> {
+  const docs = new Map<string, string>();
+  for (const doc of yaml.split(/^---$/m)) {
+    const kind = /^kind: (\S+)$/m.exec(doc)?.[1];
+    if (kind !== undefined) docs.set(kind, doc);
+  }
+  return docs;
+}
+
+describe('examples/kubernetes/cronjob-s3.yaml', () => {
+  const yaml = readText('kubernetes/cronjob-s3.yaml');
+  const docs = yamlDocuments(yaml);
+  const doc = (kind: string): string => {
+    const found = docs.get(kind);
+    assert.ok(found !== undefined, `a ${kind}`);
+    return found;
+  };
+
+  it('is a CronJob every 5 minutes that never runs twice at once and never retries by itself', () => {
+    assert.ok(!yaml.includes('\t'), 'no tabs in YAML');
+    const cron = doc('CronJob');
+    assert.match(cron, /^\s+schedule: (['"])\*\/5 \* \* \* \*\1$/m);
+    assert.match(cron, /^\s+concurrencyPolicy: Forbid$/m);
+    assert.match(cron, /^\s+restartPolicy: Never$/m);
+    assert.match(cron, /^\s+backoffLimit: 0$/m);
+    assert.match(cron, /^\s+runAsNonRoot: true$/m);
+    assert.match(cron, /^\s+allowPrivilegeEscalation: false$/m);
+    assert.match(cron, /- name: GENESYS_CLIENT_SECRET\n\s+valueFrom:\n\s+secretKeyRef:/);
+  });
+
+  it('runs under a ServiceAccount bound to an IAM role (web identity), with no AWS key anywhere', () => {
+    const account = doc('ServiceAccount');
+    const name = /^metadata:\n\s+name: (\S+)$/m.exec(account)?.[1];
+    assert.ok(name !== undefined, 'the ServiceAccount has a name');
+    assert.match(account, /^\s+eks\.amazonaws\.com\/role-arn: arn:aws:iam::\d{12}:role\/\S+$/m);
+    assert.match(doc('CronJob'), new RegExp(`^\\s+serviceAccountName: ${name}$`, 'm'));
+    // Credentials come from the SDK's chain (the token the webhook mounts), never from the manifest.
+    assert.doesNotMatch(yaml, /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN/);
+  });
+
+  it('archives to S3 with the state on the PersistentVolumeClaim and the config from the ConfigMap', () => {
+    const config = kubernetesConfig(yaml);
+    assert.ok(isObject(config.archive), 'an archive block');
+    assert.equal(config.archive.type, 's3');
+    assert.equal(config.archiveDir, undefined);
+    const cron = doc('CronJob');
+    const claim = /^metadata:\n\s+name: (\S+)$/m.exec(doc('PersistentVolumeClaim'))?.[1];
+    assert.ok(claim !== undefined, 'the claim has a name');
+    const volumes = new Map(
+      [
+        ...cron.matchAll(
+          /- name: (\S+)\n\s+(persistentVolumeClaim|configMap):\n\s+(?:claimName|name): (\S+)/g,
+        ),
+      ].map((m) => [m[3]!, m[1]!] as const),
+    );
+    const mounts = new Map(
+      [...cron.matchAll(/- name: (\S+)\n\s+mountPath: (\S+)/g)].map((m) => [m[1]!, m[2]!] as const),
+    );
+    const stateMount = mounts.get(volumes.get(claim) ?? '');
+    assert.ok(stateMount !== undefined, 'the claim is mounted');
+    assert.ok(String(config.stateDir).startsWith(`${stateMount}/`), 'stateDir is on the claim');
+    const configMap = /^metadata:\n\s+name: (\S+)$/m.exec(doc('ConfigMap'))?.[1];
+    const configMount = mounts.get(volumes.get(configMap ?? '') ?? '');
+    const configArg = /(['"])--config\1, (['"])([^'"]+)\2/.exec(cron)?.[3];
+    assert.ok(configMount !== undefined && configArg !== undefined, 'the ConfigMap is mounted and named');
+    assert.equal(path.posix.dirname(configArg), configMount);
   });
 });
 
