@@ -2,12 +2,14 @@
  * SPEC §3.5 end to end: every field of every archived CDR is checked against the simulator's own
  * organisation model — ids, UTC times, `localStart` with its numeric offset in a zone with summer
  * time (conversations on both sides of a DST change), the date folder by local date, direction,
- * ani/dnis, duration, participants with user details, queues, divisions, wrap-up codes, the
- * recording's metadata and the media attributes (checked against the file on disk).
+ * ani/dnis, duration, participants with user details, queues and wrap-up codes with their names,
+ * divisions, the recording's metadata, the media attributes (checked against the file on disk), and
+ * `importSource` with the tool's version and host.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
@@ -16,6 +18,7 @@ import { addConversation, expectedMedia, generateOrg } from '../sim/src/index.js
 import type { SimConversation, SimOrg, SimRecording } from '../sim/src/index.js';
 import { archiveFiles, startSimWorkspace } from './helpers/sim.js';
 import { ingest } from './helpers/run.js';
+import { ROOT } from './helpers/cli.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -61,6 +64,10 @@ function text(value: unknown): string {
   return typeof value === 'object' && value !== null ? String((value as Node)['#text']) : String(value);
 }
 
+const TOOL_VERSION = (
+  JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
+
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 function expectedParticipants(org: SimOrg, conv: SimConversation): Node[] {
@@ -92,14 +99,15 @@ function expectedAniDnis(conv: SimConversation): { ani?: string; dnis?: string }
   };
 }
 
-function segmentIds(conv: SimConversation, field: 'queueId' | 'wrapUpCode'): string[] {
+/** The conversation's queues or wrap-up codes, each with the name the organisation gives it. */
+function segmentRefs(org: SimOrg, conv: SimConversation, field: 'queueId' | 'wrapUpCode'): string[] {
   const ids = new Set<string>();
   for (const p of conv.participants)
     for (const s of p.sessions) for (const g of s.segments) if (g[field] !== undefined) ids.add(g[field]);
-  return [...ids].sort();
+  const named = field === 'queueId' ? org.queues : org.wrapUpCodes;
+  return [...ids].map((id) => JSON.stringify({ id, name: named.find((n) => n.id === id)!.name })).sort();
 }
 
-const sortedById = (nodes: Node[]): string[] => nodes.map((n) => String(n.id)).sort();
 const canonical = (nodes: Node[]): string[] => nodes.map((n) => JSON.stringify(n)).sort();
 
 /** Checks one archived CDR against the conversation and recording it describes. */
@@ -139,15 +147,19 @@ async function checkCdr(
     canonical(expectedParticipants(org, conv)),
     `${where} participants`,
   );
-  assert.deepEqual(sortedById(list(cdr.queues, 'queue')), segmentIds(conv, 'queueId'), `${where} queues`);
+  assert.deepEqual(
+    canonical(list(cdr.queues, 'queue')),
+    segmentRefs(org, conv, 'queueId'),
+    `${where} queues`,
+  );
   assert.deepEqual(
     list(cdr.divisionIds, 'divisionId').map(text).sort(),
     [...conv.divisionIds].sort(),
     `${where} divisionIds`,
   );
   assert.deepEqual(
-    sortedById(list(cdr.wrapUpCodes, 'wrapUpCode')),
-    segmentIds(conv, 'wrapUpCode'),
+    canonical(list(cdr.wrapUpCodes, 'wrapUpCode')),
+    segmentRefs(org, conv, 'wrapUpCode'),
     `${where} wrapUpCodes`,
   );
   assert.deepEqual(
@@ -189,7 +201,13 @@ async function checkCdr(
 
   assert.deepEqual(
     cdr.importSource,
-    { name: 'Test source', policyId: 'pol1', importSourceId: 'src1' },
+    {
+      name: 'Test source',
+      policyId: 'pol1',
+      importSourceId: 'src1',
+      toolVersion: TOOL_VERSION,
+      host: hostname(),
+    },
     where,
   );
   const ingestedAt = String(cdr.ingestedAt);

@@ -34,9 +34,16 @@ function sample(): ArchivedCdr {
         title: 'true',
       },
     ],
-    queues: ['22222222-2222-4333-8444-555555555555'],
+    queues: [
+      { id: '22222222-2222-4333-8444-555555555555', name: 'Sales & "Support" <EMEA>' },
+      // A queue whose name could not be looked up: the id alone.
+      { id: '55555555-2222-4333-8444-555555555555' },
+    ],
     divisionIds: ['33333333-2222-4333-8444-555555555555', '44444444-2222-4333-8444-555555555555'],
-    wrapUpCodes: ['ININ-WRAP-UP-TIMEOUT'],
+    wrapUpCodes: [
+      { id: 'ININ-WRAP-UP-TIMEOUT' },
+      { id: '66666666-2222-4333-8444-555555555555', name: 'Callback requested' },
+    ],
     recording: {
       mediaSubtype: 'Trunk',
       sessionId: 'sess-1',
@@ -62,7 +69,13 @@ function sample(): ArchivedCdr {
         key: '1',
       },
     ],
-    importSource: { name: 'Dublin contact centre', policyId: 'policy-1', importSourceId: 'src_1' },
+    importSource: {
+      name: 'Dublin contact centre',
+      policyId: 'policy-1',
+      importSourceId: 'src_1',
+      toolVersion: '1.2.3',
+      host: 'archiver-01.example.com',
+    },
     ingestedAt: '2024-05-01T12:00:00.000Z',
     deleteRequested: { at: '2024-05-01T12:00:05.000Z', deleteDate: '2024-05-02T12:00:05.000Z' },
   };
@@ -81,9 +94,15 @@ describe('CDR XML round trip', () => {
     assert.match(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<cdr version="1">/);
     assert.match(xml, /<localStart timezone="Europe\/Dublin">2024-05-01T11:00:00\.123\+01:00<\/localStart>/);
     assert.match(xml, /<participants>\s*<participant purpose="customer"\/>/);
-    assert.match(xml, /<queues>\s*<queue id="22222222-/);
+    assert.match(
+      xml,
+      /<queues>\s*<queue id="22222222-[^"]+" name="Sales &amp; &quot;Support&quot; &lt;EMEA&gt;"\/>\s*<queue id="55555555-[^"]+"\/>/,
+    );
     assert.match(xml, /<divisionIds>\s*<divisionId>33333333-/);
-    assert.match(xml, /<wrapUpCodes>\s*<wrapUpCode id="ININ-WRAP-UP-TIMEOUT"\/>/);
+    assert.match(
+      xml,
+      /<wrapUpCodes>\s*<wrapUpCode id="ININ-WRAP-UP-TIMEOUT"\/>\s*<wrapUpCode id="66666666-[^"]+" name="Callback requested"\/>/,
+    );
     assert.match(
       xml,
       /<recording mediaSubtype="Trunk" sessionId="sess-1" startTime="[^"]+" endTime="[^"]+" outputDurationMs="298000"\/>/,
@@ -94,7 +113,7 @@ describe('CDR XML round trip', () => {
     );
     assert.match(
       xml,
-      /<importSource name="Dublin contact centre" policyId="policy-1" importSourceId="src_1"\/>/,
+      /<importSource name="Dublin contact centre" policyId="policy-1" importSourceId="src_1" toolVersion="1\.2\.3" host="archiver-01\.example\.com"\/>/,
     );
     assert.match(xml, /<deleteRequested at="[^"]+" deleteDate="[^"]+"\/>/);
     assert.match(xml, /title="true"/, 'an attribute valued "true" keeps its value');
@@ -124,6 +143,36 @@ describe('CDR XML round trip', () => {
       },
     ];
     assert.deepEqual(parseCdrXml(buildArchivedCdrXml(cdr)), { kind: 'archived', cdr });
+  });
+
+  it('reads CDRs written before queue names, tool version and host existed', () => {
+    const cdr = sample();
+    cdr.queues = [{ id: '22222222-2222-4333-8444-555555555555' }];
+    cdr.wrapUpCodes = [{ id: 'ININ-WRAP-UP-TIMEOUT' }];
+    cdr.importSource = { name: 'Dublin contact centre', policyId: 'policy-1', importSourceId: 'src_1' };
+    const xml = buildArchivedCdrXml(cdr);
+    assert.match(xml, /<queue id="22222222-2222-4333-8444-555555555555"\/>/);
+    assert.match(
+      xml,
+      /<importSource name="Dublin contact centre" policyId="policy-1" importSourceId="src_1"\/>/,
+    );
+    assert.deepEqual(parseCdrXml(xml), { kind: 'archived', cdr });
+  });
+
+  it('refuses an empty queue or wrap-up code name, and unknown attributes on them', () => {
+    assert.throws(
+      () =>
+        buildArchivedCdrXml({
+          ...sample(),
+          queues: [{ id: '22222222-2222-4333-8444-555555555555', name: '' }],
+        }),
+      /queues\[0\] name/,
+    );
+    const xml = buildArchivedCdrXml(sample()).replace(
+      '<wrapUpCode id="ININ',
+      '<wrapUpCode label="x" id="ININ',
+    );
+    assert.throws(() => parseCdrXml(xml), /unknown attribute "label"/);
   });
 
   it('keeps line breaks, tabs, quotes and markup characters in values', () => {

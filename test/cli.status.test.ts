@@ -80,7 +80,7 @@ describe('status', () => {
     assert.equal(doc.lastRun?.finishedAt, report.finishedAt);
     assert.ok(doc.cursor !== null);
     assert.ok(doc.cursor.lagMinutes <= 60, `lag ${doc.cursor.lagMinutes}`);
-    assert.deepEqual(doc.retryBuffer, { size: 0, dead: 0, oldestFirstFailedAt: null });
+    assert.deepEqual(doc.retryBuffer, { size: 0, dead: 0, oldestFirstFailedAt: null, restoring: 0 });
     assert.equal(doc.pending, report.counts.pending);
 
     const human = await status(setup.ws, false);

@@ -301,6 +301,51 @@ describe('genesys client', { concurrency: false }, () => {
     assert.equal((await fs.stat(e.paths.userCacheFile)).mode & 0o777, 0o600);
   });
 
+  it('keeps queue and wrap-up code names on disk for userCacheLifetimeMinutes; a 404 is cached as unknown', async () => {
+    const e = await open();
+    const queues = e.sim.org.queues;
+    const code = e.sim.org.wrapUpCodes[0]!;
+    const unknown = 'a0000000-0000-4000-8000-00000000000b';
+    const route = (r: string): number => e.sim.counts().byRoute[`GET /api/v2/routing/${r}`] ?? 0;
+    const first = await e.make().queues.getNames([...queues.map((q) => q.id), unknown, queues[0]!.id]);
+    assert.deepEqual(first, new Map(queues.map((q) => [q.id, q.name])));
+    assert.equal(
+      route('queues/{queueId}'),
+      queues.length + 1,
+      'one request per id, the unknown one included',
+    );
+    assert.deepEqual(await e.make().wrapUpCodes.getNames([code.id]), new Map([[code.id, code.name]]));
+    const second = e.make();
+    assert.deepEqual(
+      await second.queues.getNames([queues[0]!.id, unknown]),
+      new Map([[queues[0]!.id, queues[0]!.name]]),
+    );
+    assert.deepEqual(await second.wrapUpCodes.getNames([code.id]), new Map([[code.id, code.name]]));
+    assert.equal(
+      route('queues/{queueId}'),
+      queues.length + 1,
+      'served from the cache file, the unknown id included',
+    );
+    assert.equal(route('wrapupcodes/{codeId}'), 1);
+    const later = e.make({ now: () => Date.now() + 61 * 60_000 });
+    await later.queues.getNames([queues[0]!.id]);
+    assert.equal(route('queues/{queueId}'), queues.length + 2, 'expired after the lifetime');
+    for (const file of [e.paths.queueCacheFile, e.paths.wrapUpCodeCacheFile])
+      assert.equal((await fs.stat(file)).mode & 0o777, 0o600);
+  });
+
+  it('throws a refused name lookup (403 missing.permissions) for the caller to degrade', async () => {
+    const e = await open({
+      clients: [{ clientId: CLIENT_ID, clientSecret: SECRET, permissions: ['recording:recording:view'] }],
+    });
+    const client = e.make();
+    const refused = await failure(client.queues.getNames([e.sim.org.queues[0]!.id]));
+    assert.ok(refused instanceof RemoteError);
+    assert.equal(refused.code, 'api.missingPermissions');
+    assert.match(refused.message, /routing:queue:view/);
+    await remember(client);
+  });
+
   it('learns the clock skew from the first API Date header', async () => {
     const e = await open({ clockSkewMs: 120_000 });
     const client = e.make();

@@ -41,7 +41,7 @@ describe('settle rules', () => {
     assert.equal(recordingAction({ media: 'audio', fileState: 'AVAILABLE' }), 'download');
     assert.equal(recordingAction({ media: 'audio', fileState: 'RESTORED' }), 'download');
     assert.equal(recordingAction({ media: 'audio', fileState: 'UPLOADING' }), 'notYet');
-    assert.equal(recordingAction({ media: 'audio', fileState: 'RESTORING' }), 'notYet');
+    assert.equal(recordingAction({ media: 'audio', fileState: 'RESTORING' }), 'restoring');
     assert.equal(recordingAction({ media: 'audio' }), 'notYet');
     assert.equal(recordingAction({ media: 'audio', fileState: 'SOMETHING_NEW' }), 'notYet');
     assert.equal(recordingAction({ media: 'audio', fileState: 'ARCHIVED' }), 'archived');

@@ -163,6 +163,7 @@ describe('retry buffer listing and selection', () => {
       size: 1,
       dead: 2,
       oldestFirstFailedAt: new Date(NOW - 29 * DAY).toISOString(),
+      restoring: 0,
     });
 
     await addRetryFiles(paths, [path.join(paths.deadDir, old)]);
@@ -174,7 +175,12 @@ describe('retry buffer listing and selection', () => {
 
   it('reports stats of an empty or missing buffer', async () => {
     await fs.rm(paths.retryDir, { recursive: true });
-    assert.deepEqual(await retryBufferStats(paths), { size: 0, dead: 0, oldestFirstFailedAt: null });
+    assert.deepEqual(await retryBufferStats(paths), {
+      size: 0,
+      dead: 0,
+      oldestFirstFailedAt: null,
+      restoring: 0,
+    });
   });
 
   it('removes by file name, by conversation id and all; unknown names change nothing', async () => {

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { generateOrg, generatePki, startSimulator, writePki } from './index.js';
 
 const USAGE = `usage: cli.js [--days N] [--conversations N] [--seed S] [--state-file F] [--pki-dir D] [--ca-file F]
-       [--rate-limit N] [--transcode-ms N] [--batch-ms N] [--job-ms N] [--media-bps N] [--latency-ms MIN-MAX]
+       [--rate-limit N] [--transcode-ms N] [--restore-ms N] [--batch-ms N] [--job-ms N] [--media-bps N] [--latency-ms MIN-MAX]
        [--recording-bytes N|MIN-MAX] [--client-id ID] [--client-secret S] [--require-client-cert]`;
 
 function int(value: string | undefined, name: string, fallback: number): number {
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
       'ca-file': { type: 'string' },
       'rate-limit': { type: 'string' },
       'transcode-ms': { type: 'string' },
+      'restore-ms': { type: 'string' },
       'batch-ms': { type: 'string' },
       'job-ms': { type: 'string' },
       'media-bps': { type: 'string' },
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     clients: [{ clientId, clientSecret }],
     rateLimitPerMinute: int(values['rate-limit'], 'rate-limit', 300),
     transcodeMs: int(values['transcode-ms'], 'transcode-ms', 0),
+    restoreMs: int(values['restore-ms'], 'restore-ms', 0),
     batchCompleteMs: int(values['batch-ms'], 'batch-ms', 0),
     asyncJobMs: int(values['job-ms'], 'job-ms', 0),
     mediaBytesPerSecond: int(values['media-bps'], 'media-bps', 0),

@@ -24,6 +24,7 @@ import { BatchDownloads, batchRoutes } from './routes-batch.js';
 import { AsyncJobs, jobRoutes } from './routes-jobs.js';
 import { Recordings, recordingRoutes } from './routes-recordings.js';
 import { userRoutes } from './routes-users.js';
+import { routingRoutes } from './routes-routing.js';
 
 export { ALL_PERMISSIONS } from './options.js';
 export type { SimClient, SimulatorOptions } from './options.js';
@@ -132,6 +133,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ...recordingRoutes(recordings),
     ...batchRoutes(batches),
     ...userRoutes(),
+    ...routingRoutes(),
   ]);
   const deps = { ctx, faults, log };
   const limiter = new RateLimiter(resolved.rateLimitPerMinute, resolved.now);

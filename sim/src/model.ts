@@ -91,6 +91,8 @@ export interface SimRecording {
   fileState: FileState;
   /** For `UPLOADING`: from this time on the recording is `AVAILABLE`. Absent = uploading indefinitely. */
   availableAt?: number;
+  /** For `RESTORING`: from this time on the recording is `RESTORED`. Absent = restoring indefinitely. */
+  restoredAt?: number;
   /** The codec the trunk stored it in: what batch download serves. */
   originalContentType: OriginalContentType;
   /** Bytes of each media file, whatever the format. */

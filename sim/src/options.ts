@@ -12,9 +12,12 @@ export const ALL_PERMISSIONS: readonly string[] = [
   'recording:screenRecording:view',
   'recording:recording:viewSensitiveData',
   'recording:recording:editRetention',
+  'recording:recording:restore',
   'recording:deletionProtection:apply',
   'recording:deletionProtection:revoke',
   'directory:user:view',
+  'routing:queue:view',
+  'routing:wrapupCode:view',
 ];
 
 /** An OAuth client the simulator accepts. */
@@ -46,6 +49,11 @@ export interface SimulatorOptions {
   mediaBytesPerSecond?: number;
   /** How long a transcode takes after the first request for a recording in a format; default 0. */
   transcodeMs?: number;
+  /**
+   * How long a recording stays `RESTORING` after a restore request (a PUT with `archiveDate` on an
+   * `ARCHIVED` recording) before it is `RESTORED`; default 0 (Genesys: hours).
+   */
+  restoreMs?: number;
   /** `maxWaitMs` assumed when a recordings request gives none (Genesys: 5000); default 0. */
   defaultMaxWaitMs?: number;
   /** How long a batch download job takes to complete; default 0. */
@@ -84,6 +92,7 @@ export interface ResolvedOptions {
   apiLatencyMs: [number, number];
   mediaBytesPerSecond: number;
   transcodeMs: number;
+  restoreMs: number;
   defaultMaxWaitMs: number;
   batchCompleteMs: number;
   asyncJobMs: number;
@@ -114,6 +123,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     apiLatencyMs: options.apiLatencyMs ?? [0, 0],
     mediaBytesPerSecond: options.mediaBytesPerSecond ?? 0,
     transcodeMs: options.transcodeMs ?? 0,
+    restoreMs: options.restoreMs ?? 0,
     defaultMaxWaitMs: options.defaultMaxWaitMs ?? 0,
     batchCompleteMs: options.batchCompleteMs ?? 0,
     asyncJobMs: options.asyncJobMs ?? 0,

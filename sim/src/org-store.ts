@@ -162,6 +162,18 @@ export class SimOrg {
     return conversation;
   }
 
+  /**
+   * Genesys' answer to a restore request: `RESTORING` until `restoredAt`, then `RESTORED` until its
+   * `archiveDate` (`until`) passes.
+   */
+  startRestore(recordingId: string, restoredAt: number, until: number): SimRecording {
+    const recording = this.mustRecording(recordingId);
+    recording.fileState = 'RESTORING';
+    recording.restoredAt = restoredAt;
+    recording.archiveDate = until;
+    return recording;
+  }
+
   /** Sets a recording's stored file state; `availableAt` only matters for `UPLOADING`. */
   setFileState(recordingId: string, state: FileState, availableAt?: number): SimRecording {
     const recording = this.mustRecording(recordingId);
@@ -201,10 +213,18 @@ export class SimOrg {
     this.mustRecording(recordingId).sizeBytes = bytes;
   }
 
-  /** The file state the API reports at `now`: uploads finish, passed delete dates delete. */
+  /**
+   * The file state the API reports at `now`: uploads finish, passed delete dates delete, restores
+   * finish, and a restored copy is archived again once its `archiveDate` has passed.
+   */
   effectiveFileState(recording: SimRecording, now: number): FileState {
     if (recording.fileState === 'DELETED') return 'DELETED';
     if (recording.deleteDate !== undefined && recording.deleteDate <= now) return 'DELETED';
+    if (recording.fileState === 'RESTORING' || recording.fileState === 'RESTORED') {
+      if (recording.archiveDate !== undefined && recording.archiveDate <= now) return 'ARCHIVED';
+      if (recording.fileState === 'RESTORED') return 'RESTORED';
+      return recording.restoredAt !== undefined && recording.restoredAt <= now ? 'RESTORED' : 'RESTORING';
+    }
     if (
       recording.fileState === 'UPLOADING' &&
       recording.availableAt !== undefined &&

@@ -7,6 +7,7 @@ import {
   ApiError,
   badRequest,
   notFound,
+  permissionError,
   type ApiRequest,
   type ApiResponse,
   type Route,
@@ -26,6 +27,9 @@ export const RECORDING_VIEW = {
 } as const;
 
 type FormatChoice = MediaFormat | 'NONE';
+
+/** Needed, besides the retention permissions, to restore an archived recording (genesys-api.md §13). */
+const RESTORE_PERMISSION = 'recording:recording:restore';
 
 function selfUri(r: SimRecording): string {
   return `/api/v2/conversations/${r.conversationId}/recordings/${r.id}`;
@@ -72,6 +76,10 @@ export class Recordings {
       sessionId: r.sessionId,
       deleteDate: r.deleteDate === undefined ? undefined : iso(r.deleteDate),
       archiveDate: r.archiveDate === undefined ? undefined : iso(r.archiveDate),
+      restoreExpirationTime:
+        r.archiveDate !== undefined && (r.fileState === 'RESTORING' || r.fileState === 'RESTORED')
+          ? iso(r.archiveDate)
+          : undefined,
       region: 'us-east-1',
       selfUri: selfUri(r),
       ...r.jsonOverrides,
@@ -194,6 +202,14 @@ export class Recordings {
     }
     const deleteDate = parseDate(body.deleteDate, 'deleteDate');
     const archiveDate = parseDate(body.archiveDate, 'archiveDate');
+    // "A request to change the archival date of an archived recording will result in a restoration"
+    // (genesys-api.md §10.1), which also needs the restore permission (§13).
+    const restore =
+      archiveDate !== undefined &&
+      archiveDate !== null &&
+      this.ctx.org.effectiveFileState(recording, now) === 'ARCHIVED';
+    if (restore && !req.token.permissions.has(RESTORE_PERMISSION))
+      throw permissionError([RESTORE_PERMISSION]);
     if (deleteDate !== undefined && deleteDate !== null && conversation.protected) {
       throw new ApiError(
         400,
@@ -206,6 +222,7 @@ export class Recordings {
       else if (deleteDate !== undefined) recording.deleteDate = deleteDate;
       if (archiveDate === null) delete recording.archiveDate;
       else if (archiveDate !== undefined) recording.archiveDate = archiveDate;
+      if (restore) this.ctx.org.startRestore(recording.id, now + this.ctx.options.restoreMs, archiveDate);
       this.ctx.org.retentionLog.push({
         conversationId: conversation.id,
         recordingId: recording.id,

@@ -30,6 +30,23 @@ export interface CdrParticipant {
   title?: string;
 }
 
+/** A queue or wrap-up code: its id, and its name where it could be looked up in Genesys. */
+export interface CdrNamedId {
+  id: string;
+  name?: string;
+}
+
+/** Where the CDR was made: the import source, and (in CDRs written since they exist) the tool and host. */
+export interface CdrImportSource {
+  name: string;
+  policyId: string;
+  importSourceId: string;
+  /** The version of genesys-ingest that archived the recording. */
+  toolVersion?: string;
+  /** The host name of the machine it ran on. */
+  host?: string;
+}
+
 /** One archived media file of a recording, relative to the CDR. */
 export interface CdrMedia {
   codec: string;
@@ -63,12 +80,12 @@ export interface ArchivedCdr {
   dnis?: string;
   durationMs: number;
   participants: CdrParticipant[];
-  queues: string[];
+  queues: CdrNamedId[];
   divisionIds: string[];
-  wrapUpCodes: string[];
+  wrapUpCodes: CdrNamedId[];
   recording: CdrRecording;
   media: CdrMedia[];
-  importSource: { name: string; policyId: string; importSourceId: string };
+  importSource: CdrImportSource;
   ingestedAt: string;
   deleteRequested?: { at: string; deleteDate: string };
 }
@@ -81,6 +98,11 @@ export interface RetryInfo {
   lastFailedAt: string;
   /** Short, single line, no URL query strings. */
   lastError: string;
+  /**
+   * When this tool last asked Genesys to restore the recording from its archive (SPEC §8.3): no new
+   * request goes out while it is younger than `restoreDays`.
+   */
+  restoreRequestedAt?: string;
 }
 
 /**
@@ -212,9 +234,16 @@ export function checkCdrFields(cdr: Partial<ArchivedCdr> & { retry?: RetryInfo }
       }
     }),
   );
-  for (const field of ['queues', 'divisionIds', 'wrapUpCodes'] as const) {
+  checkOptional(cdr.divisionIds, (v) =>
+    checkList<unknown>(v, 'divisionIds', (id, where) => checkString(id, where, true)),
+  );
+  for (const field of ['queues', 'wrapUpCodes'] as const) {
     checkOptional(cdr[field], (v) =>
-      checkList<unknown>(v, field, (id, where) => checkString(id, where, true)),
+      checkList<CdrNamedId>(v, field, (item, where) => {
+        if (typeof item !== 'object' || item === null) invalid(`${where} is malformed`);
+        checkString(item.id, `${where} id`, true);
+        checkOptional(item.name, (s) => checkString(s, `${where} name`, true));
+      }),
     );
   }
   required(cdr.recording, 'recording');
@@ -235,8 +264,10 @@ export function checkCdrFields(cdr: Partial<ArchivedCdr> & { retry?: RetryInfo }
   }
   required(cdr.importSource, 'importSource');
   checkOptional(cdr.importSource, (v) => {
-    const s = v as ArchivedCdr['importSource'];
+    const s = v as CdrImportSource;
     checkString(s.name, 'importSource name');
+    checkOptional(s.toolVersion, (t) => checkString(t, 'importSource toolVersion', true));
+    checkOptional(s.host, (t) => checkString(t, 'importSource host', true));
     for (const key of ['policyId', 'importSourceId'] as const) {
       if (typeof s[key] !== 'string' || !sourceIdPattern.test(s[key]))
         invalid(`importSource ${key} is not valid`);
@@ -253,6 +284,7 @@ export function checkCdrFields(cdr: Partial<ArchivedCdr> & { retry?: RetryInfo }
     checkUtc(r.firstFailedAt, 'retry firstFailedAt');
     checkUtc(r.lastFailedAt, 'retry lastFailedAt');
     checkString(r.lastError, 'retry lastError');
+    checkOptional(r.restoreRequestedAt, (at) => checkUtc(at, 'retry restoreRequestedAt'));
   });
 }
 

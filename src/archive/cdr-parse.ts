@@ -8,7 +8,9 @@ import {
   invalid,
   show,
   type ArchivedCdr,
+  type CdrImportSource,
   type CdrMedia,
+  type CdrNamedId,
   type CdrParticipant,
   type CdrRecording,
   type ParsedCdr,
@@ -119,6 +121,12 @@ function listOf(node: unknown, where: string, item: string): unknown[] {
   return items as unknown[];
 }
 
+/** A `queue` or `wrapUpCode`: its id, and its name when the CDR carries one. */
+function namedIdOf(node: unknown, item: string): CdrNamedId {
+  const element = readElement(node, item, { attrs: ['id', 'name'] });
+  return { id: need(element, 'id', item), ...pick(element, ['name'] as const) };
+}
+
 function participantOf(node: unknown): CdrParticipant {
   const keys = ['purpose', 'userId', 'name', 'email', 'department', 'title'] as const;
   const element = readElement(node, 'participant', { attrs: keys });
@@ -154,14 +162,18 @@ function recordingOf(node: unknown): CdrRecording {
 
 function retryOf(node: unknown): RetryInfo {
   const element = readElement(node, 'retry', {
-    attrs: ['attempts', 'firstFailedAt', 'lastFailedAt', 'lastError'],
+    attrs: ['attempts', 'firstFailedAt', 'lastFailedAt', 'lastError', 'restoreRequestedAt'],
   });
-  return {
+  const retry: RetryInfo = {
     attempts: countOf(need(element, 'attempts', 'retry'), 'retry attempts'),
     firstFailedAt: need(element, 'firstFailedAt', 'retry'),
     lastFailedAt: need(element, 'lastFailedAt', 'retry'),
     lastError: need(element, 'lastError', 'retry'),
   };
+  // Optional (SPEC §8.3); checked as a UTC time like the others by checkCdrFields.
+  const restoreRequestedAt = element.attrs.get('restoreRequestedAt');
+  if (restoreRequestedAt !== undefined) retry.restoreRequestedAt = restoreRequestedAt;
+  return retry;
 }
 
 /**
@@ -203,10 +215,7 @@ export function readCdrTree(tree: Record<string, unknown>): ParsedCdr {
     cdr.participants = listOf(participants, 'participants', 'participant').map(participantOf);
   const idList = (name: 'queues' | 'wrapUpCodes', item: string) => {
     const node = child.get(name);
-    if (node !== undefined)
-      cdr[name] = listOf(node, name, item).map((n) =>
-        need(readElement(n, item, { attrs: ['id'] }), 'id', item),
-      );
+    if (node !== undefined) cdr[name] = listOf(node, name, item).map((n) => namedIdOf(n, item));
   };
   idList('queues', 'queue');
   idList('wrapUpCodes', 'wrapUpCode');
@@ -222,12 +231,16 @@ export function readCdrTree(tree: Record<string, unknown>): ParsedCdr {
   }
   const source = child.get('importSource');
   if (source !== undefined) {
-    const element = readElement(source, 'importSource', { attrs: ['name', 'policyId', 'importSourceId'] });
-    cdr.importSource = {
+    const element = readElement(source, 'importSource', {
+      attrs: ['name', 'policyId', 'importSourceId', 'toolVersion', 'host'],
+    });
+    const importSource: CdrImportSource = {
       name: need(element, 'name', 'importSource'),
       policyId: need(element, 'policyId', 'importSource'),
       importSourceId: need(element, 'importSourceId', 'importSource'),
+      ...pick(element, ['toolVersion', 'host'] as const),
     };
+    cdr.importSource = importSource;
   }
   const deleted = child.get('deleteRequested');
   if (deleted !== undefined) {

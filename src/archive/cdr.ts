@@ -11,6 +11,7 @@ import {
   checkCdrFields,
   invalid,
   type ArchivedCdr,
+  type CdrNamedId,
   type CdrParticipant,
   type CdrRecording,
   type ParsedCdr,
@@ -27,7 +28,9 @@ export {
   isSha256Hex,
   isUtcIso,
   type ArchivedCdr,
+  type CdrImportSource,
   type CdrMedia,
+  type CdrNamedId,
   type CdrParticipant,
   type CdrRecording,
   type ParsedCdr,
@@ -48,6 +51,8 @@ function attrs<T extends object>(source: T, keys: readonly (keyof T & string)[])
 }
 
 const participantKeys = ['purpose', 'userId', 'name', 'email', 'department', 'title'] as const;
+const namedKeys = ['id', 'name'] as const;
+const importSourceKeys = ['name', 'policyId', 'importSourceId', 'toolVersion', 'host'] as const;
 const recordingKeys = ['mediaSubtype', 'sessionId', 'startTime', 'endTime', 'outputDurationMs'] as const;
 
 /** The builder tree of `<cdr>` for the fields present, in the element order of SPEC §3.5. */
@@ -71,10 +76,10 @@ function cdrTree(cdr: Partial<ArchivedCdr> & RetryCdr): Tree {
       participant: cdr.participants.map((p: CdrParticipant) => attrs(p, participantKeys)),
     });
   }
-  if (cdr.queues) put('queues', { queue: cdr.queues.map((id) => ({ [`${ATTR}id`]: id })) });
+  const named = (list: CdrNamedId[]) => list.map((q) => attrs(q, namedKeys));
+  if (cdr.queues) put('queues', { queue: named(cdr.queues) });
   if (cdr.divisionIds) put('divisionIds', { divisionId: [...cdr.divisionIds] });
-  if (cdr.wrapUpCodes)
-    put('wrapUpCodes', { wrapUpCode: cdr.wrapUpCodes.map((id) => ({ [`${ATTR}id`]: id })) });
+  if (cdr.wrapUpCodes) put('wrapUpCodes', { wrapUpCode: named(cdr.wrapUpCodes) });
   if (cdr.recording) put('recording', attrs<CdrRecording>(cdr.recording, recordingKeys));
   if (cdr.media && cdr.media.length > 0) {
     put(
@@ -82,10 +87,14 @@ function cdrTree(cdr: Partial<ArchivedCdr> & RetryCdr): Tree {
       cdr.media.map((m) => attrs(m, ['codec', 'contentType', 'file', 'sizeBytes', 'sha256', 'key'])),
     );
   }
-  if (cdr.importSource) put('importSource', attrs(cdr.importSource, ['name', 'policyId', 'importSourceId']));
+  if (cdr.importSource) put('importSource', attrs(cdr.importSource, importSourceKeys));
   put('ingestedAt', cdr.ingestedAt);
   if (cdr.deleteRequested) put('deleteRequested', attrs(cdr.deleteRequested, ['at', 'deleteDate']));
-  if (cdr.retry) put('retry', attrs(cdr.retry, ['attempts', 'firstFailedAt', 'lastFailedAt', 'lastError']));
+  if (cdr.retry)
+    put(
+      'retry',
+      attrs(cdr.retry, ['attempts', 'firstFailedAt', 'lastFailedAt', 'lastError', 'restoreRequestedAt']),
+    );
   return { cdr: root };
 }
 

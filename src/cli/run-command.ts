@@ -8,6 +8,7 @@ import type { RunEvents } from '../pipeline/events.js';
 import { runPipeline } from '../pipeline/run.js';
 import { onEscapedError } from '../util/last-resort.js';
 import { withLock, type CommandContext } from './context.js';
+import { crashAt } from './crash-point.js';
 import { parseCursorTime } from './operator/cursor.js';
 import { LOG_INTERVAL_MS, SettledTally, startProgress } from './progress.js';
 import { requestLine, settledLine, windowLine } from './run-log.js';
@@ -52,6 +53,7 @@ export async function runCommand(cmd: CommandContext, options: RunCommandOptions
         ...(cmd.output.requests ? { request: (record) => cmd.output.request(requestLine(record)) } : {}),
         progress: (source) =>
           startProgress(cmd.output, source, { intervalMs: progressIntervalMs(cmd.env), tally }),
+        reached: crashAt(cmd.env),
       };
       let outcome;
       try {

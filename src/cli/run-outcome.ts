@@ -59,7 +59,7 @@ export async function printOutcome(output: Output, outcome: RunOutcome, reportFi
   // Dated, so a cron log reads on its own; the report has every detail.
   const summary = outcome.dryRun
     ? dryRunSummary(outcome)
-    : `${new Date().toISOString()} ${outcome.command}: ${c.ingested} ingested, ${c.alreadyArchived} already archived, ${c.pending} pending, ${c.failed} failed, ${outcome.goneCount} deleted in Genesys, ${c.notRecorded} not recorded, ${c.deleted} deleted after ingest, ${c.alerts} alert${c.alerts === 1 ? '' : 's'}; retry buffer ${outcome.retryBufferSize}; cursor ${formatCursorLine(outcome.cursor)}; exit ${exitCode}`;
+    : `${new Date().toISOString()} ${outcome.command}: ${c.ingested} ingested, ${c.alreadyArchived} already archived, ${c.pending} pending, ${c.failed} failed, ${outcome.goneCount} deleted in Genesys, ${c.notRecorded} not recorded, ${c.deleted} deleted after ingest, ${c.restoreRequested > 0 ? `${c.restoreRequested} restore${c.restoreRequested === 1 ? '' : 's'} requested in Genesys, ` : ''}${c.alerts} alert${c.alerts === 1 ? '' : 's'}; retry buffer ${outcome.retryBufferSize}; cursor ${formatCursorLine(outcome.cursor)}; exit ${exitCode}`;
   output.info(summary);
   for (const alert of outcome.alerts)
     output.warn(

@@ -1,6 +1,2 @@
-import { readFileSync } from 'node:fs';
-
-/** The package version, read from package.json next to dist/ so it can never drift from the release. */
-export const VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** The package version (`--version`); read in one place, shared with the CDR's `importSource`. */
+export { TOOL_VERSION as VERSION } from '../util/version.js';

@@ -49,6 +49,9 @@ const TOP_KEYS = [
   'maxLagMinutes',
   'reconcileAfterHours',
   'healthcheckUrl',
+  'restoreArchived',
+  'restoreDays',
+  'metricsFile',
 ] as const;
 const TLS_KEYS = ['certFile', 'keyFile', 'keyPassword', 'thumbprint', 'trustList'] as const;
 const PROXY_KEYS = ['host', 'port', 'username', 'password'] as const;
@@ -178,6 +181,9 @@ export function loadConfig(file: string, options: LoadOptions = {}): Config {
     maxLagMinutes: r.integer('maxLagMinutes', { min: 1, fallback: 240 }),
     reconcileAfterHours: r.integer('reconcileAfterHours', { min: 0, fallback: 72 }),
     healthcheckUrl: r.url('healthcheckUrl', false, true),
+    restoreArchived: r.boolean('restoreArchived', false),
+    restoreDays: r.integer('restoreDays', { min: 1, fallback: 7 }),
+    metricsFile: resolvePath(r.string('metricsFile')),
   };
   if (config.stateDir === config.archiveDir)
     r.fail(r.has('archive') ? 'archive' : 'archiveDir', 'must not be the same folder as "stateDir"');

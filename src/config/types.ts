@@ -88,6 +88,12 @@ export interface Config {
   readonly maxLagMinutes: number;
   readonly reconcileAfterHours: number;
   readonly healthcheckUrl: string | undefined;
+  /** Request the restore of recordings archived in Genesys instead of only alerting (SPEC §8.3). */
+  readonly restoreArchived: boolean;
+  /** Days Genesys keeps a restored recording available; also how long before a restore is asked again. */
+  readonly restoreDays: number;
+  /** Absolute path of the Prometheus text file rewritten at the end of every run (SPEC §8.4). */
+  readonly metricsFile: string | undefined;
 }
 
 /** The smallest `availabilityDelayMinutes` (SPEC §2): analytics is not instant. */

@@ -19,6 +19,7 @@ import { RecordingsApi, type PollOptions } from './recordings.js';
 import { TokenCache } from './token-cache.js';
 import type { TokenInfo } from './types.js';
 import { UsersApi } from './users.js';
+import { NamesApi } from './names.js';
 
 export { GenesysApiError, MediaRefusedError, MediaTransferError } from './errors.js';
 export type { ApiCall, ApiResult, PinnedToken } from './api-client.js';
@@ -26,14 +27,17 @@ export type { BatchJob, FormatId, PollOptions } from './recordings.js';
 export { BATCH_MAX_ITEMS, PROTECTION_MAX_IDS } from './recordings.js';
 export { MULTI_GET_MAX_IDS } from './analytics.js';
 export { USERS_MAX_IDS } from './users.js';
+export { NAME_LOOKUPS, type NameKind, type NamesApi } from './names.js';
 export type { DownloadOptions, DownloadResult, MediaOptions, MediaSink } from './media.js';
 export type { HttpOptions, RequestLogger, RequestRecord } from './http.js';
 export type * from './types.js';
 
-/** The two state files the client keeps: the OAuth token cache and the user cache. */
+/** The state files the client keeps: the OAuth token cache and the lookup caches. */
 export interface ClientStateFiles {
   readonly tokenFile: string;
   readonly userCacheFile: string;
+  readonly queueCacheFile: string;
+  readonly wrapUpCodeCacheFile: string;
 }
 
 export interface GenesysClientOptions extends HttpOptions {
@@ -43,7 +47,7 @@ export interface GenesysClientOptions extends HttpOptions {
   readonly poll?: Omit<PollOptions, 'signal'>;
   /** `maxWaitMs` sent with recording GETs (default 5000, Genesys' own): Genesys holds its answer that long before a 202, which saves polls. */
   readonly recordingServerWaitMs?: number;
-  /** Write the token and user caches under `work/` (default true; `verify` creates nothing). */
+  /** Write the token and lookup caches under `work/` (default true; `verify` creates nothing). */
   readonly writeState?: boolean;
 }
 
@@ -57,6 +61,9 @@ export class GenesysClient {
   readonly analytics: AnalyticsApi;
   readonly recordings: RecordingsApi;
   readonly users: UsersApi;
+  /** Queue and wrap-up code names for the CDR, cached like users. */
+  readonly queues: NamesApi;
+  readonly wrapUpCodes: NamesApi;
   readonly media: MediaDownloader;
 
   constructor(config: Config, paths: ClientStateFiles, options: GenesysClientOptions = {}) {
@@ -78,11 +85,14 @@ export class GenesysClient {
       serverWaitMs: options.recordingServerWaitMs ?? 5_000,
       poll: { ...options.poll, ...(options.signal !== undefined ? { signal: options.signal } : {}) },
     });
-    this.users = new UsersApi(this.api, {
-      file: writeState ? paths.userCacheFile : undefined,
+    const cached = (file: string) => ({
+      file: writeState ? file : undefined,
       lifetimeMinutes: config.userCacheLifetimeMinutes,
       ...(options.now !== undefined ? { now: options.now } : {}),
     });
+    this.users = new UsersApi(this.api, cached(paths.userCacheFile));
+    this.queues = new NamesApi(this.api, 'queue', cached(paths.queueCacheFile));
+    this.wrapUpCodes = new NamesApi(this.api, 'wrapUpCode', cached(paths.wrapUpCodeCacheFile));
     this.media = new MediaDownloader(this.transport, options.media, options.signal);
   }
 

@@ -2,7 +2,7 @@
  * What the pipeline reads from an analytics conversation: its position, whether it is due, and the
  * metadata its CDRs carry (SPEC §3.5, §4.2). Genesys omits empty fields, so every array is optional.
  */
-import type { ArchivedCdr, CdrParticipant } from '../archive/cdr.js';
+import type { ArchivedCdr, CdrNamedId, CdrParticipant } from '../archive/cdr.js';
 import type { AnalyticsConversation, UserInfo } from '../genesys/index.js';
 import { isGenesysId } from '../util/ids.js';
 import { parseUtcIso } from '../util/time.js';
@@ -88,6 +88,43 @@ export function participantUserIds(conv: AnalyticsConversation): string[] {
   return [...ids];
 }
 
+/** The queue ids and wrap-up codes of the conversation's segments, each once, in order of appearance. */
+export function routingIds(conv: AnalyticsConversation): { queues: string[]; wrapUpCodes: string[] } {
+  const queues = new Set<string>();
+  const wrapUps = new Set<string>();
+  for (const p of conv.participants ?? []) {
+    for (const s of p.sessions ?? []) {
+      for (const seg of s.segments ?? []) {
+        const queueId = nonEmpty(seg.queueId);
+        const wrapUpCode = nonEmpty(seg.wrapUpCode);
+        if (queueId !== undefined) queues.add(queueId);
+        if (wrapUpCode !== undefined) wrapUps.add(wrapUpCode);
+      }
+    }
+  }
+  return { queues: [...queues], wrapUpCodes: [...wrapUps] };
+}
+
+/**
+ * What was looked up in Genesys for a conversation's CDRs (SPEC §3.5, §4.4). An id missing from a
+ * map is written without the details: media is never held back for them.
+ */
+export interface CdrLookups {
+  readonly users: ReadonlyMap<string, UserInfo>;
+  readonly queues: ReadonlyMap<string, string>;
+  readonly wrapUpCodes: ReadonlyMap<string, string>;
+}
+
+/** No details at all: ids only. */
+export const NO_LOOKUPS: CdrLookups = { users: new Map(), queues: new Map(), wrapUpCodes: new Map() };
+
+function withNames(ids: readonly string[], names: ReadonlyMap<string, string>): CdrNamedId[] {
+  return ids.map((id) => {
+    const name = nonEmpty(names.get(id));
+    return name === undefined ? { id } : { id, name };
+  });
+}
+
 function firstVoiceSession(
   conv: AnalyticsConversation,
   purpose: string,
@@ -101,15 +138,14 @@ function firstVoiceSession(
 /** The conversation-level part of a CDR; recording, media and bookkeeping are added by the caller. */
 export function cdrConversationPart(
   facts: ConversationFacts,
-  users: ReadonlyMap<string, UserInfo>,
+  lookups: CdrLookups,
 ): Pick<
   ArchivedCdr,
   'direction' | 'ani' | 'dnis' | 'participants' | 'queues' | 'divisionIds' | 'wrapUpCodes'
 > {
   const conv = facts.raw;
   const session = firstVoiceSession(conv, 'customer') ?? firstVoiceSession(conv, 'external');
-  const queues = new Set<string>();
-  const wrapUps = new Set<string>();
+  const { users } = lookups;
   const participants: CdrParticipant[] = [];
   for (const p of conv.participants ?? []) {
     const userId = nonEmpty(p.userId);
@@ -125,24 +161,17 @@ export function cdrConversationPart(
     if (department !== undefined) participant.department = department;
     if (title !== undefined) participant.title = title;
     participants.push(participant);
-    for (const s of p.sessions ?? []) {
-      for (const seg of s.segments ?? []) {
-        const queueId = nonEmpty(seg.queueId);
-        const wrapUpCode = nonEmpty(seg.wrapUpCode);
-        if (queueId !== undefined) queues.add(queueId);
-        if (wrapUpCode !== undefined) wrapUps.add(wrapUpCode);
-      }
-    }
   }
+  const routing = routingIds(conv);
   const part: Pick<
     ArchivedCdr,
     'direction' | 'ani' | 'dnis' | 'participants' | 'queues' | 'divisionIds' | 'wrapUpCodes'
   > = {
     participants,
-    queues: [...queues],
+    queues: withNames(routing.queues, lookups.queues),
     // Empty entries (`divisionIds: [""]`) are dropped, never a reason to refuse the recording.
     divisionIds: (conv.divisionIds ?? []).flatMap((d) => nonEmpty(d) ?? []),
-    wrapUpCodes: [...wrapUps],
+    wrapUpCodes: withNames(routing.wrapUpCodes, lookups.wrapUpCodes),
   };
   const direction = nonEmpty(conv.originatingDirection);
   const ani = nonEmpty(session?.ani);

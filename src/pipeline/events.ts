@@ -48,4 +48,9 @@ export interface RunEvents {
   readonly request?: RequestLogger;
   /** Listing starts; the returned function is called when it ends. */
   progress(source: ProgressSource): Promise<() => void>;
+  /**
+   * The run is at a named point where a crash must lose and duplicate nothing; the test suite's
+   * face may kill the process here (`cli/crash-point.ts`). Otherwise it does nothing.
+   */
+  reached(point: 'before-delete-call'): void;
 }

@@ -11,6 +11,9 @@ import type { DryRunPlan } from './settle/dry-run.js';
 import { pingHealthcheck } from './healthcheck.js';
 import { writeStatus, type Alert, type Counts } from '../state/report.js';
 import { lagMinutes } from './settle/rules.js';
+import { sourceKey } from '../config/types.js';
+import { addTotals, readStatusDocument, totalsFrom } from '../state/run-totals.js';
+import { cursorLagSeconds, writeMetricsFile, type MetricsSnapshot } from './metrics.js';
 
 export interface FinishInfo {
   exitCode: number;
@@ -66,7 +69,12 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<RunO
     });
     if (exitCode === ExitCode.ok) exitCode = ExitCode.partial;
   }
-  const stats = await retryBufferStats(paths).catch(() => ({ size: 0, dead: 0, oldestFirstFailedAt: null }));
+  const stats = await retryBufferStats(paths).catch(() => ({
+    size: 0,
+    dead: 0,
+    oldestFirstFailedAt: null,
+    restoring: 0,
+  }));
   let file: string | undefined;
   let reportFailure: unknown;
   try {
@@ -88,7 +96,13 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<RunO
   }
   // A run that lost its lock writes nothing more of the import source's state (SPEC §3.1): status.json
   // belongs to the run that holds it. Its own report file is still finished.
-  if (!ctx.dryRun && !(info.failure instanceof LockedError))
+  const totals = addTotals(totalsFrom(await readStatusDocument(paths.statusFile)), {
+    recordingsIngested: report.counts.ingested,
+    bytesArchived: report.bytesArchived,
+    apiRequests: ctx.client.apiRequests,
+    alerts: Object.fromEntries(report.alertsByType),
+  });
+  if (!ctx.dryRun && !(info.failure instanceof LockedError)) {
     await writeStatus(paths.statusFile, {
       command: ctx.command,
       cursor: {
@@ -100,10 +114,23 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<RunO
       retryBuffer: stats,
       lastExitCode: exitCode,
       finishedAt: new Date(now).toISOString(),
+      totals,
     }).catch((error: unknown) => {
       // The report's own failure is the one to tell; status.json shares its folder and its disk.
       if (reportFailure === undefined) throw error;
     });
+    // After status.json, whose totals it shows (a failure there is written by runPipeline instead).
+    await writeRunMetrics(ctx, {
+      importSource: sourceKey(config),
+      finishedAtMs: now,
+      exitCode,
+      durationMs: Date.now() - info.startedAt,
+      cursorLagSeconds: cursorLagSeconds(position.startMs, now, config.availabilityDelayMinutes),
+      pending: report.counts.pending,
+      retryBuffer: { size: stats.size, dead: stats.dead },
+      totals,
+    });
+  }
   if (!ctx.dryRun)
     await pingHealthcheck(ctx, exitCode === ExitCode.ok || exitCode === ExitCode.partial ? '' : '/fail');
   return {
@@ -121,4 +148,16 @@ export async function finishRun(ctx: RunContext, info: FinishInfo): Promise<RunO
     lagMinutes: lag,
     retryBufferSize: stats.size,
   };
+}
+
+/**
+ * Rewrites the metrics file when one is configured. A file that cannot be written is told, never
+ * the run's failure: it is monitoring output, and its staleness is what the alert rules watch.
+ */
+async function writeRunMetrics(ctx: RunContext, snapshot: MetricsSnapshot): Promise<void> {
+  const file = ctx.config.metricsFile;
+  if (file === undefined) return;
+  await writeMetricsFile(file, snapshot).catch((error: unknown) =>
+    ctx.events.warn(`the metrics file ${file} cannot be written: ${(error as Error).message}`),
+  );
 }

@@ -1,4 +1,9 @@
-/** Everything one run shares, and the rule for which failures stop it (SPEC §4.6). */
+/**
+ * Everything one run's settle and discover code shares. Every member is read-only and none points
+ * back at the context: what changes during a run lives with its owner, the counters in the report
+ * (`ReportWriter.count`), the cursor in the `CursorKeeper` (handed to discovery, not kept here),
+ * and stopping in the two signals of `RunStop` (`signal`, `stop`).
+ */
 import type { Config } from '../config/types.js';
 import type { GenesysClient } from '../genesys/index.js';
 import type { Ledger } from '../state/ledger.js';
@@ -38,15 +43,14 @@ export interface RunContext {
   readonly dryRun: boolean;
   /** What a dry run would do (empty otherwise), for the list printed at the end. */
   readonly plan: DryRunPlan;
+  /** Aborted by a run-level failure: work in flight ends at once (`RunStop.abort`). */
   readonly signal: AbortSignal;
+  /** Aborted when no new work may start: a run-level failure or `run`'s deadline (`RunStop.stop`). */
+  readonly stop: AbortSignal;
   /** Genesys' time (local clock corrected by the skew seen in `Date`, when over 60 s). */
   now(): number;
   /** How long one run polls a recording still uploading or transcoding (SPEC §4.3: two minutes). */
   readonly notReadyPollMs: number;
   /** Results the synchronous query serves per interval (Genesys: 10,000; smaller in tests). */
   readonly syncResultCap: number;
-  /** Set when something attempted for the first time in this run failed (exit 1). */
-  firstFailure: boolean;
-  /** Set when a run-level failure stops new work. */
-  stopping: boolean;
 }

@@ -6,11 +6,11 @@
  * the report, status.json and the exit alike. Nothing here touches the terminal or the process object.
  */
 import type { Config } from '../config/types.js';
-import { exitCodeOf, ExitCode, IngestError } from '../errors.js';
+import { exitCodeOf, ExitCode, IngestError, LockedError } from '../errors.js';
 import { createGenesysClient } from '../genesys/index.js';
 import { readCursor, writeCursor } from '../state/cursor-file.js';
 import { Ledger } from '../state/ledger.js';
-import { comparePositions, type Position } from '../state/position.js';
+import type { Position } from '../state/position.js';
 import { listRetryEntries } from '../state/retry-buffer.js';
 import { sweepPartials } from '../util/atomic.js';
 import { openArchiveTarget } from '../archive/open-target.js';
@@ -23,7 +23,8 @@ import type { RunEvents } from './events.js';
 import { discover } from './discover/discover.js';
 import { saveFrontier } from '../state/frontier-file.js';
 import { WorkPool } from '../util/work-pool.js';
-import { DurablePrefix } from './discover/durable-prefix.js';
+import { CursorKeeper } from './discover/cursor-keeper.js';
+import { RunStop } from './run-stop.js';
 import { ReportWriter } from '../state/report.js';
 import { runRetryBatch } from './settle/retry-batch.js';
 import { ArchivedIndex } from '../state/archived-index.js';
@@ -39,6 +40,7 @@ import { Semaphore } from '../util/semaphore.js';
 import { BATCH_MAX_ITEMS } from '../genesys/recordings.js';
 import { InflightJournal } from '../state/inflight-journal.js';
 import { pingHealthcheck } from './healthcheck.js';
+import { metricsAfterEarlyStop, writeMetricsFile } from './metrics.js';
 import path from 'node:path';
 
 export interface PipelineInput {
@@ -60,6 +62,28 @@ export interface PipelineInput {
 }
 
 export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
+  const startedAtMs = Date.now();
+  try {
+    return await runPass(input);
+  } catch (error) {
+    // Stopped before its outcome (cursor unreadable, report or status.json not writable, ...): the
+    // metrics file still says so (SPEC §8.4: whatever the exit code). Not a dry run, nor a run that
+    // lost the lock: the import source's state is not theirs to write.
+    const { config, paths, events } = input;
+    if (config.metricsFile !== undefined && !input.dryRun && !(error instanceof LockedError)) {
+      const file = config.metricsFile;
+      const finishedAtMs = Date.now();
+      await metricsAfterEarlyStop(config, paths, { exitCode: exitCodeOf(error), startedAtMs, finishedAtMs })
+        .then((snapshot) => writeMetricsFile(file, snapshot))
+        .catch((failure: unknown) =>
+          events.warn(`the metrics file ${file} cannot be written: ${(failure as Error).message}`),
+        );
+    }
+    throw error;
+  }
+}
+
+async function runPass(input: PipelineInput): Promise<RunOutcome> {
   const options = input;
   const { config, paths, lock, events } = input;
   const startedAt = Date.now();
@@ -81,17 +105,12 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
         events.warn(`${file} in the delete journal cannot be read; it is left alone`),
       )
     : [];
-  const controller = new AbortController();
   // What stops the run from outside (a signal, an escaped error) stops it like a run-level failure.
-  const onOutsideStop = (): void => {
-    if (!controller.signal.aborted) controller.abort(input.signal.reason);
-  };
-  if (input.signal.aborted) onOutsideStop();
-  else input.signal.addEventListener('abort', onOutsideStop, { once: true });
+  const stop = new RunStop(input.signal);
   // Built before anything is opened: an unusable TLS setting is a clean exit 2.
   // No retry wait may end after the run's time budget (SPEC §4.7: Retry-After honoured within it).
   const client = createGenesysClient(config, paths, {
-    signal: controller.signal,
+    signal: stop.abort,
     ...(options.command === 'run' ? { deadline: startedAt + config.maxRunMinutes * 60_000 } : {}),
     ...(events.request === undefined ? {} : { onRequest: events.request }),
   });
@@ -102,21 +121,13 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
     if (cursorState.kind === 'initial') await writeCursor(paths, start);
     // Only this import source's folders: another one sharing the stateDir may be writing now.
     for (const folder of ownStateFolders(paths)) await sweepPartials(folder);
-    await archive.prepare(controller.signal);
+    await archive.prepare(stop.abort);
     await inflight.sweep((folderKey, recordingId) => archive.sweepRecording(folderKey, recordingId));
   }
 
   // `run` stops starting new work after maxRunMinutes so it ends before the next cron tick; catchup runs to the end.
-  const deadlineTimer = setTimeout(
-    () => (ctx.stopping = true),
-    options.command === 'run' ? config.maxRunMinutes * 60_000 : 2 ** 31 - 1,
-  );
-  deadlineTimer.unref();
+  if (options.command === 'run') stop.deadlineAfter(config.maxRunMinutes);
 
-  // A report item that cannot be written stops the run at once (SPEC §4.6: exit 6, state saved).
-  const stopRun = (error: unknown): void => {
-    if (!controller.signal.aborted) controller.abort(error);
-  };
   const report = await ReportWriter.open(
     paths.reportsDir,
     {
@@ -129,11 +140,11 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
       startedAtMs: startedAt,
       dryRun: options.dryRun,
     },
-    stopRun,
+    // A report item that cannot be written stops the run at once (SPEC §4.6: exit 6, state saved).
+    (error) => stop.fail(error),
     (item) => events.settled(item),
   );
   let skewMs = 0;
-  // The context is built in one step below; the batcher needs it, so it is attached after.
   const ctx: RunContext = {
     command: options.command,
     config,
@@ -147,45 +158,27 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
     archived: new ArchivedIndex(path.join(paths.workDir, 'archived')),
     inflight,
     deletes,
-    get batcher(): BatchFetcher {
-      return batcher;
-    },
+    batcher: new BatchFetcher({ client, signal: stop.abort, stop: stop.stop }),
     archive,
     downloads: new Semaphore(config.concurrency),
     events,
     dryRun: options.dryRun,
     plan: new DryRunPlan(),
-    signal: controller.signal,
+    signal: stop.abort,
+    stop: stop.stop,
     now: () => Date.now() + skewMs,
     notReadyPollMs: input.notReadyPollMs,
     syncResultCap: input.syncResultCap,
-    firstFailure: false,
-    stopping: false,
   };
-  const batcher = new BatchFetcher(ctx);
-  const prefix = new DurablePrefix(start);
-  let saved = start;
-  // Saves are serialised (a later one never lands before an earlier one) and remember the last
-  // complete bound, so `settledSome` can move the cursor as conversations settle.
-  let complete: Position = start;
-  let saving: Promise<void> = Promise.resolve();
-  let lastSave = 0;
-  const saveCursor = (bound: Position): Promise<void> => {
-    if (comparePositions(bound, complete) > 0) complete = bound;
-    const run = saving.then(async () => {
-      const next = prefix.advance(complete);
-      lastSave = Date.now();
-      if (options.dryRun || comparePositions(next, saved) === 0) return;
-      await lock.assertHeld();
-      await writeCursor(paths, next);
-      saved = next;
-    });
-    saving = run.catch(() => undefined);
-    return run;
-  };
-  const settledSome = async (): Promise<void> => {
-    if (Date.now() - lastSave >= 1000) await saveCursor(complete);
-  };
+  // Each save is written only while this run still holds the lock (SPEC §3.1); a dry run writes none.
+  const cursor = new CursorKeeper(start, {
+    write: options.dryRun
+      ? undefined
+      : async (position) => {
+          await lock.assertHeld();
+          await writeCursor(paths, position);
+        },
+  });
 
   // Conversations waiting on a batch, or on Genesys, must not hold back downloads: the pool holds
   // more conversations than the download limit (for ORIGINAL, whole batches: one gathers while others run; a multiple of 100 so none goes out short).
@@ -193,10 +186,8 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
   // temporary files removed) instead of running to their end before drain() sees the failure.
   const pool = new WorkPool(
     config.codec === 'ORIGINAL' ? 3 * BATCH_MAX_ITEMS : 2 * config.concurrency,
-    (error) => {
-      ctx.stopping = true;
-      if (!controller.signal.aborted) controller.abort(error);
-    },
+    stop.stop,
+    (error) => stop.fail(error),
   );
   let windowInfo: { from: string; to: string } | null = null;
   let listedUpTo: number | undefined;
@@ -210,7 +201,7 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
     else await pingHealthcheck(ctx, '/start');
     await client.login();
     // One cheap call so the API's clock is known before the window end is chosen (SPEC §4 step 2).
-    await client.tokenInfo(controller.signal);
+    await client.tokenInfo(stop.abort);
     // Genesys' time decides the window end and every availability decision, whatever the skew:
     // a local clock even a few seconds fast would otherwise list up to a time Genesys has not reached.
     skewMs = client.clockSkewMs ?? 0;
@@ -243,17 +234,15 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
       counts: () => report.counts,
       planCounts: () => ctx.plan.counts,
       bytesDownloaded: () => client.bytesDownloaded,
-      cursorMs: () => prefix.position.startMs,
+      cursorMs: () => cursor.position.startMs,
       windowEndMs: windowEnd,
     });
     try {
       listedUpTo = await discover(
         {
           ctx,
-          prefix,
+          cursor,
           pool,
-          saveCursor,
-          settledSome,
           afterBatch: async () => {
             if (deleting) await processDeletes(ctx, ctx.deletes, ctx.deletes.takePending());
           },
@@ -261,7 +250,7 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
         start,
         windowEnd,
       );
-      await reconcileLateData(ctx, pool, prefix.position);
+      await reconcileLateData(ctx, pool, cursor.position);
     } finally {
       stopProgress();
     }
@@ -269,28 +258,20 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
   } catch (error) {
     // What stopped the run from outside the work (a signal, the report, an escaped error) is
     // the cause; the error seen here is then only its consequence.
-    failure = controller.signal.aborted ? (controller.signal.reason as unknown) : error;
-    ctx.stopping = true;
-    if (!controller.signal.aborted) controller.abort(failure);
+    failure = stop.failed ? stop.failure : error;
+    stop.fail(failure);
     await pool.settle();
   } finally {
-    clearTimeout(deadlineTimer);
-    input.signal.removeEventListener('abort', onOutsideStop);
+    stop.dispose();
   }
-  if (failure === undefined && controller.signal.aborted) failure = controller.signal.reason;
+  if (failure === undefined && stop.failed) failure = stop.failure;
   // Whatever happened, the cursor moves to the durable prefix: settled work is never re-done.
   if (!options.dryRun && !(failure instanceof IngestError && failure.code === 'lock.held')) {
-    await saveCursor(prefix.position).catch(() => undefined);
+    await cursor.saveNow().catch(() => undefined);
   }
   if (!options.dryRun && failure === undefined && listedUpTo !== undefined) {
     // Saved with the cursor it belongs to: a rewind (any other cursor) voids it.
-    await saveFrontier(paths.workDir, {
-      version: 1,
-      base: saved,
-      listedUpTo,
-      pending: prefix.outstandingPositions(),
-      settled: prefix.settledBeforePending(),
-    });
+    await saveFrontier(paths.workDir, cursor.frontier(listedUpTo));
   }
   try {
     return await finishRun(ctx, {
@@ -298,7 +279,7 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
       failure,
       window: windowInfo,
       before: start,
-      after: saved,
+      after: cursor.saved,
       startedAt,
     });
   } finally {
@@ -309,5 +290,5 @@ export async function runPipeline(input: PipelineInput): Promise<RunOutcome> {
 
 function exitCodeFor(failure: unknown, ctx: RunContext): number {
   if (failure !== undefined) return exitCodeOf(failure);
-  return ctx.firstFailure || ctx.report.counts.alerts > 0 ? ExitCode.partial : ExitCode.ok;
+  return ctx.report.firstAttemptFailed || ctx.report.counts.alerts > 0 ? ExitCode.partial : ExitCode.ok;
 }

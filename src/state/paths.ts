@@ -19,6 +19,9 @@ export interface StatePaths {
   readonly deletesDir: string;
   readonly tokenFile: string;
   readonly userCacheFile: string;
+  /** Queue and wrap-up code names (SPEC §3.5), cached like users. */
+  readonly queueCacheFile: string;
+  readonly wrapUpCodeCacheFile: string;
 }
 
 /**
@@ -52,5 +55,7 @@ export function statePaths(stateDir: string, policyId: string, importSourceId: s
     deletesDir: path.join(workDir, 'deletes'),
     tokenFile: path.join(workDir, 'token.enc'),
     userCacheFile: path.join(workDir, 'users.json'),
+    queueCacheFile: path.join(workDir, 'queues.json'),
+    wrapUpCodeCacheFile: path.join(workDir, 'wrapupcodes.json'),
   };
 }

@@ -16,6 +16,7 @@ import {
   writeFileAtomic,
 } from '../util/atomic.js';
 import { compactUtc, isoUtc } from '../util/time.js';
+import type { RunTotals } from './run-totals.js';
 
 export type ItemStatus = 'ingested' | 'alreadyArchived' | 'pending' | 'failed' | 'deleted' | 'gone';
 export type AlertType =
@@ -32,6 +33,8 @@ export type AlertType =
   | 'clockSkew'
   | 'discoveryCapped'
   | 'lateDiscovered'
+  /** Queue or wrap-up code names could not be looked up: CDRs carry ids only (SPEC §3.5). Once a run. */
+  | 'namesUnavailable'
   /** Data from Genesys that breaks the model: a bad id or an unreadable time (SPEC §4.3). */
   | 'invalidRecord';
 
@@ -64,6 +67,8 @@ export interface Counts {
   notRecorded: number;
   skippedNonAudio: number;
   alerts: number;
+  /** Restores requested in Genesys for recordings archived there (SPEC §8.3). */
+  restoreRequested: number;
 }
 
 export function emptyCounts(): Counts {
@@ -78,8 +83,12 @@ export function emptyCounts(): Counts {
     notRecorded: 0,
     skippedNonAudio: 0,
     alerts: 0,
+    restoreRequested: 0,
   };
 }
+
+/** What an item is counted as with `ReportWriter.count`; alerts and failures have their own methods. */
+export type Counter = Exclude<keyof Counts, 'alerts' | 'failed'>;
 
 /** Alerts kept in memory at most; beyond this they are counted but not listed (a flood says enough). */
 const MAX_ALERTS_LISTED = 10_000;
@@ -108,8 +117,13 @@ export function reportFileName(header: Pick<ReportHeader, 'command' | 'startedAt
   return `${compactUtc(header.startedAtMs)}-${header.command}${header.dryRun ? '-dryrun' : ''}.json`;
 }
 
+/**
+ * Owns the run's counters: they change only through `count`, `countFailure` and `alert`, and are
+ * read through `counts` (live, read-only).
+ */
 export class ReportWriter {
-  readonly counts = emptyCounts();
+  private readonly tally = emptyCounts();
+  private failedFirstAttempt = false;
   readonly alerts: Alert[] = [];
   readonly file: string;
   private handle: fs.FileHandle | undefined;
@@ -170,12 +184,38 @@ export class ReportWriter {
     return writer;
   }
 
+  /** The counters so far (the same object throughout, so a progress line can read it as it changes). */
+  get counts(): Readonly<Counts> {
+    return this.tally;
+  }
+
+  /** Counts `n` (default 1) more of `counter`. */
+  count(counter: Counter, n = 1): void {
+    this.tally[counter] += n;
+  }
+
+  /** Counts a failure; only one attempted for the first time in this run (not from the retry buffer) makes the exit code 1. */
+  countFailure(fromRetryBuffer: boolean): void {
+    this.tally.failed += 1;
+    if (!fromRetryBuffer) this.failedFirstAttempt = true;
+  }
+
+  /** Something attempted for the first time in this run failed (exit 1). */
+  get firstAttemptFailed(): boolean {
+    return this.failedFirstAttempt;
+  }
+
   /** Recordings found deleted in Genesys (status `gone`), for the summary line. */
   goneCount = 0;
+  /** Bytes of the media archived in this run (items `ingested`), for the metrics' totals (SPEC §8.4). */
+  bytesArchived = 0;
+  /** Alerts by type, every one counted (the listed ones are capped), for the metrics' totals. */
+  readonly alertsByType = new Map<AlertType, number>();
 
   /** Appends an item (serialised; the file is written in order). */
   item(item: ReportItem): void {
     if (item.status === 'gone') this.goneCount += 1;
+    if (item.status === 'ingested') this.bytesArchived += item.sizeBytes;
     this.onItem(item);
     const text = `${this.items === 0 ? '\n' : ',\n'}${JSON.stringify(item)}`;
     this.items += 1;
@@ -194,7 +234,8 @@ export class ReportWriter {
 
   /** Records an alert and counts it. */
   alert(alert: Alert): void {
-    this.counts.alerts += 1;
+    this.tally.alerts += 1;
+    this.alertsByType.set(alert.type, (this.alertsByType.get(alert.type) ?? 0) + 1);
     if (this.alerts.length < MAX_ALERTS_LISTED) this.alerts.push(alert);
   }
 
@@ -252,6 +293,8 @@ export interface StatusDocument {
   retryBuffer: { size: number; dead: number; oldestFirstFailedAt: string | null };
   lastExitCode: number;
   finishedAt: string;
+  /** Over all runs, for the metrics file's counters (SPEC §8.4). */
+  totals: RunTotals;
 }
 
 /** `status.json`: the one file a monitoring system needs to read. */

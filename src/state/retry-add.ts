@@ -134,7 +134,9 @@ function earlier(a: string | undefined, b: string | undefined): string | undefin
 }
 
 /**
- * Records a failed attempt for `entry` (creating its entry, or updating the one on disk):
+ * Records a failed attempt for `entry` (creating its entry, or updating the one on disk), with
+ * `restoreRequested` when this attempt asked Genesys to restore the recording (`restoreRequestedAt`
+ * = now; otherwise an earlier mark is kept):
  * attempts + 1 over the larger of the count on disk and in `entry.retry` (the first failure gives
  * 1), firstFailedAt kept (the earlier of both), lastFailedAt = now, lastError sanitised. Fields
  * already on disk that `entry` lacks are kept. A same-named file that is not a valid entry is
@@ -145,6 +147,7 @@ export async function recordRetryFailure(
   entry: RetryCdr,
   error: string,
   nowMs: number,
+  marks: { restoreRequested?: boolean } = {},
 ): Promise<RecordedFailure> {
   const name = retryEntryName(entry.conversationId, entry.recordingId);
   const file = path.join(paths.retryDir, name);
@@ -164,6 +167,11 @@ export async function recordRetryFailure(
     lastFailedAt: now,
     lastError: sanitizeRetryError(error),
   };
+  // A restore request is remembered across later failures, so none is asked again too soon (SPEC §8.3).
+  const restoreRequestedAt = marks.restoreRequested
+    ? now
+    : (onDisk?.retry?.restoreRequestedAt ?? entry.retry?.restoreRequestedAt);
+  if (restoreRequestedAt !== undefined) retry.restoreRequestedAt = restoreRequestedAt;
   const merged: RetryCdr = { ...onDisk, ...definedOnly(entry), ...identity(entry), retry };
   if ((merged as { media?: unknown }).media !== undefined) delete (merged as { media?: unknown }).media;
   await writeFileAtomic(file, buildRetryCdrXml(merged));

@@ -41,6 +41,8 @@ export interface RetryEntry {
   firstFailedAt?: string;
   lastFailedAt?: string;
   lastError?: string;
+  /** When a restore from Genesys' archive was last requested for it (SPEC §8.3). */
+  restoreRequestedAt?: string;
   mtimeMs: number;
 }
 
@@ -115,6 +117,7 @@ function toEntry(file: string, fullPath: string, cdr: RetryCdr, mtimeMs: number)
     entry.firstFailedAt = cdr.retry.firstFailedAt;
     entry.lastFailedAt = cdr.retry.lastFailedAt;
     entry.lastError = cdr.retry.lastError;
+    if (cdr.retry.restoreRequestedAt !== undefined) entry.restoreRequestedAt = cdr.retry.restoreRequestedAt;
   }
   return entry;
 }
@@ -131,6 +134,7 @@ export function retryEntryToCdr(entry: RetryEntry): RetryCdr {
       lastFailedAt: entry.lastFailedAt,
       lastError: entry.lastError ?? '',
     };
+    if (entry.restoreRequestedAt !== undefined) cdr.retry.restoreRequestedAt = entry.restoreRequestedAt;
   }
   return cdr;
 }
@@ -300,6 +304,8 @@ export interface RetryBufferStats {
   size: number;
   dead: number;
   oldestFirstFailedAt: string | null;
+  /** Entries waiting for Genesys to restore their recording (a restore was requested, SPEC §8.3). */
+  restoring: number;
 }
 
 /**
@@ -309,7 +315,9 @@ export interface RetryBufferStats {
 export async function retryBufferStats(paths: RetryPaths, listing?: RetryListing): Promise<RetryBufferStats> {
   const { entries } = listing ?? (await listRetryEntries(paths));
   let oldest: { at: string; ms: number } | undefined;
+  let restoring = 0;
   for (const entry of entries) {
+    if (entry.restoreRequestedAt !== undefined) restoring += 1;
     const ms = entry.firstFailedAt === undefined ? NaN : Date.parse(entry.firstFailedAt);
     if (
       entry.firstFailedAt !== undefined &&
@@ -321,5 +329,25 @@ export async function retryBufferStats(paths: RetryPaths, listing?: RetryListing
   }
   let dead = 0;
   for await (const item of scanFolder(paths.deadDir)) if (!item.stat.isDirectory()) dead += 1;
-  return { size: entries.length, dead, oldestFirstFailedAt: oldest?.at ?? null };
+  return { size: entries.length, dead, oldestFirstFailedAt: oldest?.at ?? null, restoring };
+}
+
+/**
+ * When a restore was last requested for a recording, from its per-recording entry on disk
+ * (SPEC §8.3); undefined when there is no entry, no mark, or the file cannot be read as an entry
+ * (the retry batch deals with such a file: it is never decided here).
+ */
+export async function restoreRequestedAtOf(
+  paths: Pick<RetryPaths, 'retryDir'>,
+  conversationId: string,
+  recordingId: string,
+): Promise<string | undefined> {
+  const file = path.join(paths.retryDir, retryEntryName(conversationId, recordingId));
+  try {
+    const parsed = await readCdrFile(file);
+    return parsed.kind === 'retry' ? parsed.entry.retry?.restoreRequestedAt : undefined;
+  } catch (error) {
+    if (isCdrInvalid(error) || (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw asStorageError(error, `cannot read ${file}`);
+  }
 }

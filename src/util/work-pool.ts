@@ -1,7 +1,8 @@
 /**
- * Runs tasks with at most `limit` in flight. The first run-level failure is kept and re-thrown by
- * `drain()`, and reported at once to `onFailure` so the run can abort the tasks still in flight
- * (SPEC §4.6: downloads stop at once, not when they finish); tasks not started yet are skipped.
+ * Runs tasks with at most `limit` in flight. Once `stop` is aborted, tasks not started yet are
+ * skipped (those in flight run on). The first task failure is kept and re-thrown by `drain()`, and
+ * reported at once to `onFailure`, so the caller can abort `stop` and the tasks still in flight
+ * (SPEC §4.6: downloads stop at once, not when they finish).
  */
 export class WorkPool {
   private active = 0;
@@ -12,17 +13,14 @@ export class WorkPool {
 
   constructor(
     private readonly limit: number,
+    private readonly stop: AbortSignal,
     private readonly onFailure: (error: unknown) => void = () => undefined,
   ) {}
-
-  get stopped(): boolean {
-    return this.failed;
-  }
 
   /** Waits for a free slot, then starts `task` (does not wait for it to finish). */
   async submit(task: () => Promise<void>): Promise<void> {
     while (this.active >= this.limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
-    if (this.failed) return;
+    if (this.stop.aborted) return;
     this.active += 1;
     const promise = task()
       .catch((error: unknown) => {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/types.js';
 import { ConfigError, RemoteError } from '../errors.js';
-import { createGenesysClient, GenesysApiError, type GenesysClient } from '../genesys/index.js';
+import { createGenesysClient, GenesysApiError, type GenesysClient, type NamesApi } from '../genesys/index.js';
 import { CLOCK_SKEW_LIMIT_MS } from '../pipeline/settle/rules.js';
 import type { StatePaths } from '../state/paths.js';
 import { fail, pass, warning, type Check } from './check.js';
@@ -41,6 +41,22 @@ async function permissionCheck(
       return fail(name, describeRemote(error), `give the OAuth client's role the permission ${permission}`);
     return fail(name, describeRemote(error));
   }
+}
+
+/**
+ * Queue or wrap-up code names: probed with a random id (404 passes). Without the permission a run
+ * still archives everything, with ids only in the CDRs and one `namesUnavailable` alert, so a
+ * refusal is a warning that names the permission, not a failing check.
+ */
+async function namesCheck(names: NamesApi, label: string): Promise<Check> {
+  const name = `permission: ${label} names`;
+  const check = await permissionCheck(name, names.permission, () => names.getNames([randomUUID()]), true);
+  if (check.ok) return check;
+  return warning(
+    name,
+    `${check.detail}; runs archive everything but CDRs carry ${label} ids without names`,
+    `give the OAuth client's role the permission ${names.permission} for ${label} names in the CDRs`,
+  );
 }
 
 function certificateCheck(client: GenesysClient, now: number): Check | undefined {
@@ -145,11 +161,25 @@ export async function onlineChecks(config: Config, paths: StatePaths, now: numbe
         true,
       ),
     );
+    checks.push(await namesCheck(client.queues, 'queue'));
+    checks.push(await namesCheck(client.wrapUpCodes, 'wrap-up code'));
     if (config.deleteAfterIngest) {
       checks.push(
         await permissionCheck(
           'permission: delete',
           'recording:recording:editRetention',
+          () => client.recordings.updateRetention(randomUUID(), randomUUID(), {}),
+          true,
+        ),
+      );
+    }
+    if (config.restoreArchived) {
+      // The same probe as for deletes (SPEC §8.3): an empty retention update of a random recording.
+      // It cannot tell the restore permission apart from editRetention; the run's first restore can.
+      checks.push(
+        await permissionCheck(
+          'permission: restore',
+          'recording:recording:editRetention and recording:recording:restore',
           () => client.recordings.updateRetention(randomUUID(), randomUUID(), {}),
           true,
         ),

@@ -26,7 +26,8 @@ export interface StatusView {
   cursor: { conversationId: string; timestamp: string; local: string; lagMinutes: number } | null;
   maxLagMinutes: number;
   pending: number | null;
-  retryBuffer: { size: number; dead: number; oldestFirstFailedAt: string | null };
+  /** `restoring`: entries waiting for Genesys to restore their recording from its archive (SPEC §8.3). */
+  retryBuffer: { size: number; dead: number; oldestFirstFailedAt: string | null; restoring: number };
   lock: { command: string; pid: number; host: string; startedAt: string; stale: string | null } | null;
   statusFile: string;
 }
@@ -127,7 +128,7 @@ function describe(v: StatusView, timezone: string): string[] {
       ? 'cursor        (unreadable)'
       : `cursor        ${v.cursor.timestamp} (${v.cursor.local} ${timezone}), lag ${v.cursor.lagMinutes} min (max ${v.maxLagMinutes})`,
     `pending       ${v.pending ?? '-'} conversation(s) at the last run`,
-    `retry buffer  ${v.retryBuffer.size} entr${v.retryBuffer.size === 1 ? 'y' : 'ies'}, ${v.retryBuffer.dead} in dead/${v.retryBuffer.oldestFirstFailedAt === null ? '' : `, oldest failure ${v.retryBuffer.oldestFirstFailedAt}`}`,
+    `retry buffer  ${v.retryBuffer.size} entr${v.retryBuffer.size === 1 ? 'y' : 'ies'}${v.retryBuffer.restoring === 0 ? '' : ` (${v.retryBuffer.restoring} waiting for a restore in Genesys)`}, ${v.retryBuffer.dead} in dead/${v.retryBuffer.oldestFirstFailedAt === null ? '' : `, oldest failure ${v.retryBuffer.oldestFirstFailedAt}`}`,
     v.lock === null
       ? 'lock          free'
       : `lock          ${v.lock.stale === null ? 'held' : `stale (${v.lock.stale})`} by ${v.lock.command} (pid ${v.lock.pid} on ${v.lock.host}, since ${v.lock.startedAt})`,

@@ -60,7 +60,7 @@ async function fulfilledJob(ctx: RunContext, interval: string): Promise<string |
   let jobId = await submitOrReuse(ctx, interval, false);
   let resubmissions = 0;
   for (let pause = 1000; ; pause = Math.min(pause * 2, 30_000)) {
-    if (ctx.stopping) return undefined;
+    if (ctx.stop.aborted) return undefined;
     let state: string | undefined;
     try {
       state = (await ctx.client.analytics.getJobStatus(jobId, { signal: ctx.signal })).state;
@@ -130,7 +130,7 @@ export async function listWindowAsync(
     await fs.rm(path.join(jobsDir(ctx), 'current.json'), { force: true });
     index.sort((a, b) => a.startMs - b.startMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (let i = 0; i < index.length; i += 1) {
-      if (ctx.stopping) return 'stopped';
+      if (ctx.stop.aborted) return 'stopped';
       const entry = index[i]!;
       const buffer = Buffer.alloc(entry.length);
       await handle.read(buffer, 0, entry.length, entry.offset);

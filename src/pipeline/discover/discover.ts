@@ -15,17 +15,15 @@ import type { AnalyticsConversation } from '../../genesys/index.js';
 import { frontierServes, listSinceFrontier, rereadPending } from './frontier.js';
 import { loadFrontier, type Frontier } from '../../state/frontier-file.js';
 import type { WorkPool } from '../../util/work-pool.js';
-import type { DurablePrefix } from './durable-prefix.js';
+import type { CursorKeeper } from './cursor-keeper.js';
 import { refuseConversation } from '../settle/refuse.js';
 import { planWindows } from './windows.js';
 
 export interface DiscoveryDeps {
   ctx: RunContext;
-  prefix: DurablePrefix;
+  /** The cursor: every conversation found is registered with it, and it moves as they settle. */
+  cursor: CursorKeeper;
   pool: WorkPool;
-  saveCursor(complete: Position): Promise<void>;
-  /** Called as conversations settle: moves the cursor now and then, not only at page ends. */
-  settledSome(): Promise<void>;
   /** Work to do after each batch has settled (deletes). */
   afterBatch(): Promise<void>;
 }
@@ -70,13 +68,10 @@ export async function prefetchUsers(
 }
 
 async function submit(deps: DiscoveryDeps, facts: ConversationFacts): Promise<void> {
-  deps.ctx.report.counts.discovered += 1;
-  deps.prefix.listed({ startMs: facts.startMs, conversationId: facts.conversationId });
+  deps.ctx.report.count('discovered');
+  deps.cursor.listed({ startMs: facts.startMs, conversationId: facts.conversationId });
   await deps.pool.submit(async () => {
-    if (await settleConversation(deps.ctx, facts)) {
-      deps.prefix.settled(facts.conversationId);
-      await deps.settledSome();
-    }
+    if (await settleConversation(deps.ctx, facts)) await deps.cursor.settled(facts.conversationId);
   });
 }
 
@@ -85,7 +80,7 @@ async function fromFrontier(
   frontier: Frontier,
   windowEnd: number,
 ): Promise<'done' | 'stopped' | 'capped'> {
-  const { ctx, prefix, pool } = deps;
+  const { ctx, cursor, pool } = deps;
   const fresh = await listSinceFrontier(ctx, frontier.listedUpTo, windowEnd);
   if (fresh === 'capped') return 'capped';
   const { found } = await rereadPending(ctx, frontier.pending);
@@ -95,13 +90,13 @@ async function fromFrontier(
   );
   // Every pending conversation holds the cursor until it settles in this run, including one analytics
   // no longer returns (never assume it settled); all are registered before any settles.
-  for (const position of frontier.pending) prefix.listed(position);
+  for (const position of frontier.pending) cursor.listed(position);
   // Everything else behind listedUpTo settled in earlier runs: the cursor may move up to the newest
   // of those before each pending one, once that one settles (SPEC §3.2).
-  for (const position of frontier.settled ?? []) prefix.settledEarlier(position);
+  for (const position of frontier.settled ?? []) cursor.settledEarlier(position);
   const before = ctx.report.counts.discovered;
   for (const facts of [...found, ...fresh]) {
-    if (ctx.stopping || pool.stopped) break;
+    if (ctx.stop.aborted) break;
     await submit(deps, facts);
   }
   ctx.events.windowListed({
@@ -112,28 +107,28 @@ async function fromFrontier(
   });
   await pool.drain();
   await deps.afterBatch();
-  if (ctx.stopping || pool.stopped) return 'stopped';
-  await deps.saveCursor({ startMs: windowEnd, conversationId: '' });
+  if (ctx.stop.aborted) return 'stopped';
+  await cursor.listedUpTo({ startMs: windowEnd, conversationId: '' });
   return 'done';
 }
 
 const DAY_MS = 86_400_000;
 
 async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<number | undefined> {
-  const { ctx, prefix, pool } = deps;
-  const queue = planWindows(prefix.position.startMs, windowEnd, ctx.now());
+  const { ctx, cursor, pool } = deps;
+  const queue = planWindows(cursor.position.startMs, windowEnd, ctx.now());
   const events: ListingEvents = {
     onConversation: (facts) => submit(deps, facts),
-    onListed: (facts) => prefix.listed({ startMs: facts.startMs, conversationId: facts.conversationId }),
-    onProgress: (complete) => deps.saveCursor(complete),
+    onListed: (facts) => cursor.listed({ startMs: facts.startMs, conversationId: facts.conversationId }),
+    onProgress: (complete) => cursor.listedUpTo(complete),
     onPage: (conversations) => prefetchUsers(ctx, conversations),
     onRefused: (refusal) => refuseConversation(ctx, refusal),
   };
   for (let window = queue.shift(); window !== undefined; window = queue.shift()) {
-    if (ctx.stopping || pool.stopped) return undefined;
+    if (ctx.stop.aborted) return undefined;
     const before = ctx.report.counts.discovered;
     let result =
-      window.mode === 'sync' ? await listWindowSync(ctx, window, prefix.position, events) : 'async';
+      window.mode === 'sync' ? await listWindowSync(ctx, window, cursor.position, events) : 'async';
     if (result === 'capped') {
       // Under the whole-day rule only a window of one UTC day cannot be split further.
       const nextDay = Math.floor(window.fromMs / DAY_MS) * DAY_MS + DAY_MS;
@@ -145,7 +140,7 @@ async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<numbe
     }
     const listedBy = result === 'async' ? 'async' : 'sync';
     if (result === 'async') {
-      const outcome = await listWindowAsync(ctx, window, prefix.position, events);
+      const outcome = await listWindowAsync(ctx, window, cursor.position, events);
       if (outcome === 'unavailable') {
         ctx.report.alert({
           type: 'discoveryCapped',
@@ -167,10 +162,10 @@ async function fromCursor(deps: DiscoveryDeps, windowEnd: number): Promise<numbe
       });
     await pool.drain();
     await deps.afterBatch();
-    await deps.saveCursor(
-      result === 'complete' ? { startMs: window.toMs, conversationId: '' } : prefix.position,
+    await cursor.listedUpTo(
+      result === 'complete' ? { startMs: window.toMs, conversationId: '' } : cursor.position,
     );
     if (result !== 'complete') return undefined;
   }
-  return ctx.stopping ? undefined : windowEnd;
+  return ctx.stop.aborted ? undefined : windowEnd;
 }

@@ -38,7 +38,7 @@ async function lastDone(file: string): Promise<string | undefined> {
 
 export async function reconcileLateData(ctx: RunContext, pool: WorkPool, cursor: Position): Promise<void> {
   const hours = ctx.config.reconcileAfterHours;
-  if (ctx.command !== 'run' || ctx.dryRun || hours === 0 || ctx.stopping) return;
+  if (ctx.command !== 'run' || ctx.dryRun || hours === 0 || ctx.stop.aborted) return;
   const day = reconcileDay(ctx.now(), hours);
   const name = isoUtc(day.fromMs).slice(0, 10);
   const file = path.join(ctx.paths.workDir, 'reconcile.json');

@@ -111,10 +111,10 @@ export async function listWindowSync(
             : completeBefore(Math.max(newest, window.fromMs)),
         );
       for (const facts of handOver) {
-        if (ctx.stopping) return 'stopped';
+        if (ctx.stop.aborted) return 'stopped';
         await events.onConversation(facts);
       }
-      if (ctx.stopping) return 'stopped';
+      if (ctx.stop.aborted) return 'stopped';
     }
     if (!changed) {
       await events.onProgress({ startMs: window.toMs, conversationId: '' });

@@ -4,6 +4,7 @@
  * archived and verified; then the ledger line. A media URL is requested right before its download;
  * a refused or broken download gets a fresh URL at most 3 times per recording per run.
  */
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { buildArchivedCdrXml, type ArchivedCdr, type CdrMedia } from '../../archive/cdr.js';
 import { cdrFileName, cdrKey, conversationKey, mediaFileName } from '../../archive/layout.js';
@@ -13,12 +14,12 @@ import {
   type FormatId,
   type Recording,
   type RecordingMetadata,
-  type UserInfo,
 } from '../../genesys/index.js';
 import { StorageError } from '../../errors.js';
 import { isoInZone, isoUtc, parseUtcIso } from '../../util/time.js';
 import type { RunContext } from '../run-context.js';
-import { cdrConversationPart, type ConversationFacts } from '../conversation-facts.js';
+import { cdrConversationPart, type CdrLookups, type ConversationFacts } from '../conversation-facts.js';
+import { TOOL_VERSION } from '../../util/version.js';
 import { mediaExtension } from './rules.js';
 import { appendRecordingLine, item, ledgerLineFor } from './records.js';
 
@@ -124,7 +125,7 @@ export async function alreadyHeld(
   // Found only in the archive: the ledger line a crash left out is appended now.
   if (held === undefined && cdr !== undefined) await ledgerLineFor(ctx, cdr);
   const primary = cdr?.media[0];
-  ctx.report.counts.alreadyArchived += 1;
+  ctx.report.count('alreadyArchived');
   ctx.report.item({
     ...item(
       id,
@@ -192,7 +193,7 @@ export async function archiveRecording(
   facts: ConversationFacts,
   recording: RecordingMetadata & { outputDurationMs?: number | undefined },
   sources: MediaSource[],
-  users: ReadonlyMap<string, UserInfo>,
+  lookups: CdrLookups,
   refresh: () => Promise<MediaSource[] | undefined>,
 ): Promise<ArchiveOutcome> {
   const folder = conversationKey(ctx.config.timezone, facts.startMs, facts.conversationId);
@@ -236,13 +237,15 @@ export async function archiveRecording(
     conversationEnd: isoUtc(facts.endMs ?? facts.startMs),
     localStart: { value: isoInZone(facts.startMs, ctx.config.timezone), timezone: ctx.config.timezone },
     durationMs: Math.max(0, (facts.endMs ?? facts.startMs) - facts.startMs),
-    ...cdrConversationPart(facts, users),
+    ...cdrConversationPart(facts, lookups),
     recording: recordingPart(recording),
     media,
     importSource: {
       name: ctx.config.name,
       policyId: ctx.config.policyId,
       importSourceId: ctx.config.importSourceId,
+      toolVersion: TOOL_VERSION,
+      ...hostPart(),
     },
     ingestedAt: isoUtc(ctx.now()),
   };
@@ -256,6 +259,12 @@ export async function archiveRecording(
     sizeBytes: media.reduce((n, m) => n + m.sizeBytes, 0),
     sha256: primary.sha256,
   };
+}
+
+/** The machine's host name for `importSource host` (omitted when the system gives none). */
+function hostPart(): { host?: string } {
+  const host = hostname().trim();
+  return host === '' ? {} : { host };
 }
 
 function recordingPart(

@@ -26,7 +26,7 @@ export async function settleConversation(
   const id = facts.conversationId;
   const verdict = settleVerdict(facts, ctx.now(), ctx.config);
   if (verdict.kind === 'pending') {
-    ctx.report.counts.pending += 1;
+    ctx.report.count('pending');
     ctx.report.item(item(id, '', 'pending', verdict.reason, fromRetry));
     return false;
   }
@@ -42,7 +42,7 @@ export async function settleConversation(
     return true;
   }
   if (verdict.kind === 'notRecorded') {
-    ctx.report.counts.notRecorded += 1;
+    ctx.report.count('notRecorded');
     await recordSettled(ctx, facts, 'notRecorded', []);
     await dropEntry(ctx, origin);
     return true;
@@ -51,8 +51,10 @@ export async function settleConversation(
   const known = await ctx.settled.get(id, facts.startMs);
   if (known !== undefined && !fromRetry && known.status !== 'notRecorded') {
     // A refused conversation counts only the recordings it did archive.
-    ctx.report.counts.alreadyArchived +=
-      known.status === 'refused' ? known.recordingIds.length : Math.max(1, known.recordingIds.length);
+    ctx.report.count(
+      'alreadyArchived',
+      known.status === 'refused' ? known.recordingIds.length : Math.max(1, known.recordingIds.length),
+    );
     for (const rec of known.recordingIds)
       ctx.report.item(
         item(id, rec, 'alreadyArchived', known.status === 'retry' ? 'in the retry buffer' : '', false),

@@ -11,7 +11,6 @@ import { buildArchivedCdrXml, type ArchivedCdr } from '../../archive/cdr.js';
 import { cdrKey } from '../../archive/layout.js';
 import { StorageError } from '../../errors.js';
 import { GenesysApiError } from '../../genesys/index.js';
-import { crashPoint } from '../../util/crash-point.js';
 import { isoUtc } from '../../util/time.js';
 import { type RunContext } from '../run-context.js';
 import { isItemFailure, reasonOf } from '../failures.js';
@@ -68,14 +67,14 @@ export async function processDeletes(
   journal: DeleteJournal,
   intents: DeleteIntent[],
 ): Promise<void> {
-  for (let i = 0; i < intents.length && !ctx.stopping; i += BATCH) {
+  for (let i = 0; i < intents.length && !ctx.stop.aborted; i += BATCH) {
     const batch = intents.slice(i, i + BATCH);
     const protectedIds = await ctx.client.recordings.getProtectedConversations(
       [...new Set(batch.map((b) => b.conversationId))],
       { signal: ctx.signal },
     );
     for (const intent of batch) {
-      if (ctx.stopping) return;
+      if (ctx.stop.aborted) return;
       await deleteOne(ctx, journal, intent, protectedIds.has(intent.conversationId));
     }
   }
@@ -111,7 +110,7 @@ async function deleteOne(
     const plan = await planDelete(ctx, intent);
     deleteDate = plan.deleteDate;
     await ctx.lock.assertHeld();
-    crashPoint('before-delete-call');
+    ctx.events.reached('before-delete-call');
     if (plan.call) {
       await ctx.client.recordings.updateRetention(
         intent.conversationId,
@@ -137,7 +136,7 @@ async function deleteOne(
   await appendRecordingLine(ctx, cdr, xml);
   const primary = cdr.media[0]!;
   await journal.clear(intent);
-  report.counts.deleted += 1;
+  report.count('deleted');
   report.item({
     conversationId: intent.conversationId,
     recordingId: intent.recordingId,

@@ -60,7 +60,7 @@ export function planned(
   reason: string,
   fromRetryBuffer: boolean,
 ): void {
-  ctx.report.counts.pending += 1;
+  ctx.report.count('pending');
   ctx.report.item(item(line.conversationId, line.recordingId, 'pending', reason, fromRetryBuffer));
   ctx.plan.items += 1;
   ctx.plan.add(action, line);
@@ -74,7 +74,7 @@ export async function dryRunConversation(
 ): Promise<boolean> {
   const id = facts.conversationId;
   if (kind === 'notRecorded') {
-    ctx.report.counts.notRecorded += 1;
+    ctx.report.count('notRecorded');
     return true;
   }
   if (kind === 'overMaxLength') {
@@ -90,7 +90,7 @@ export async function dryRunConversation(
   }
   const known = await ctx.settled.get(id, facts.startMs);
   if (known !== undefined && known.status !== 'notRecorded') {
-    ctx.report.counts.alreadyArchived += Math.max(1, known.recordingIds.length);
+    ctx.report.count('alreadyArchived', Math.max(1, known.recordingIds.length));
     return true;
   }
   const then = ctx.config.deleteAfterIngest ? ', then deleted in Genesys (deleteAfterIngest)' : '';
@@ -126,12 +126,20 @@ export async function dryRunConversation(
     const recId = String(rec.id).toLowerCase();
     const line = (detail: string): PlannedLine => ({ conversationId: id, recordingId: recId, detail });
     const kind = recordingAction(rec);
-    const [action, detail, reason] = RECORDING_OUTCOMES[kind];
+    const [action, detail, reason] =
+      kind === 'archived' && ctx.config.restoreArchived ? RESTORE_OUTCOME : RECORDING_OUTCOMES[kind];
     planned(ctx, action, line(detail), `dry run: ${reason}${kind === 'download' ? then : ''}`, false);
     if (kind === 'download' && then !== '') ctx.plan.add('delete', line('after ingest'));
   }
   return true;
 }
+
+/** An ARCHIVED recording with `restoreArchived` (SPEC §8.3). */
+const RESTORE_OUTCOME: [DryRunAction, string, string] = [
+  'retry',
+  'archived in Genesys: its restore would be requested',
+  'would request its restore in Genesys (unless requested less than restoreDays ago) and park it in the retry buffer',
+];
 
 /** What a run would do with a recording in each state (SPEC §4.2, §4.3): action, detail, reason. */
 const RECORDING_OUTCOMES: Record<RecordingAction, [DryRunAction, string, string]> = {
@@ -145,6 +153,11 @@ const RECORDING_OUTCOMES: Record<RecordingAction, [DryRunAction, string, string]
     'retry',
     'archived in Genesys: restore it there',
     'would be parked in the retry buffer (archived in Genesys)',
+  ],
+  restoring: [
+    'retry',
+    'being restored in Genesys',
+    'would wait in the retry buffer until Genesys has restored it',
   ],
   gone: ['skip', 'deleted in Genesys', 'nothing to ingest (deleted in Genesys)'],
   error: ['skip', 'in state ERROR in Genesys', 'nothing to ingest (state ERROR in Genesys)'],

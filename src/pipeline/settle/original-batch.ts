@@ -37,7 +37,8 @@ export class BatchFetcher {
   private waiting: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: RunContext) {}
+  /** Only what a batch needs from the run: the client, the abort signal and the stop signal. */
+  constructor(private readonly ctx: Pick<RunContext, 'client' | 'signal' | 'stop'>) {}
 
   /** The batch results of a conversation (of one recording when given), or 'stopped'. */
   fetch(
@@ -101,7 +102,7 @@ export class BatchFetcher {
           await sleep(pause, undefined, { signal: this.ctx.signal });
           const status = await client.recordings.getBatch(job, { signal: this.ctx.signal });
           if (status.status === 'Completed') return status.results ?? [];
-          if (this.ctx.stopping) return 'stopped';
+          if (this.ctx.stop.aborted) return 'stopped';
           if (Date.now() > deadline)
             throw new MediaTransferError(
               'batch.timeout',

@@ -7,13 +7,14 @@ import { isoUtc } from '../../util/time.js';
 import { archiveRecording, alreadyHeld, type MediaSource } from './archive-recording.js';
 import { type RunContext } from '../run-context.js';
 import { isItemFailure, reasonOf } from '../failures.js';
-import { participantUserIds, type ConversationFacts } from '../conversation-facts.js';
+import { participantUserIds, type CdrLookups, type ConversationFacts } from '../conversation-facts.js';
+import { lookUpNames } from './names.js';
 import type { AlertType } from '../../state/report.js';
 import { recordingProblem, refuseRecording } from './refuse.js';
 import { recordingAction } from './rules.js';
+import { settleArchivedRecording } from './restore.js';
 import {
   closeConversation,
-  countFailure,
   item,
   parkConversation,
   parkRecording,
@@ -37,12 +38,13 @@ export async function settleRecordings(
 ): Promise<void> {
   const fromRetry = origin.entry !== undefined;
   const audio = work.filter((w) => recordingAction(w.rec) !== 'skipNonAudio');
-  ctx.report.counts.skippedNonAudio += work.length - audio.length;
+  ctx.report.count('skippedNonAudio', work.length - audio.length);
   if (audio.length === 0) {
     await parkConversation(ctx, facts, origin, 'overdue', 'due, but Genesys lists no audio recording yet');
     return;
   }
-  const users = await lookUpUsers(ctx, facts);
+  const [users, names] = await Promise.all([lookUpUsers(ctx, facts), lookUpNames(ctx, facts)]);
+  const lookups: CdrLookups = { users, ...names };
   const tally: Tally = { archived: [], retry: false };
   for (const w of audio) {
     const problem = recordingProblem(w.rec);
@@ -51,7 +53,7 @@ export async function settleRecordings(
       tally.refused = true;
       continue;
     }
-    await settleRecording(ctx, facts, w, users, origin, tally);
+    await settleRecording(ctx, facts, w, lookups, origin, tally);
   }
   await closeConversation(ctx, facts, origin, tally);
 }
@@ -60,7 +62,7 @@ async function settleRecording(
   ctx: RunContext,
   facts: ConversationFacts,
   w: RecordingWork,
-  users: ReadonlyMap<string, UserInfo>,
+  lookups: CdrLookups,
   origin: Origin,
   tally: Tally,
 ): Promise<void> {
@@ -86,7 +88,7 @@ async function settleRecording(
     return;
   }
   if (action === 'error') {
-    countFailure(ctx, fromRetry);
+    ctx.report.countFailure(fromRetry);
     ctx.report.item(item(id, recId, 'failed', 'recordingError', fromRetry));
     raise(
       ctx,
@@ -96,6 +98,11 @@ async function settleRecording(
       'Genesys reports the recording in state ERROR; it is not retried',
       fromRetry,
     );
+    return;
+  }
+  if (action === 'restoring' || (action === 'archived' && ctx.config.restoreArchived)) {
+    await settleArchivedRecording(ctx, facts, recId, origin, action);
+    tally.retry = true;
     return;
   }
   if (action === 'archived' || action === 'notYet') {
@@ -114,8 +121,8 @@ async function settleRecording(
     return;
   }
   try {
-    const outcome = await archiveRecording(ctx, facts, w.rec, w.sources, users, w.refresh);
-    ctx.report.counts.ingested += 1;
+    const outcome = await archiveRecording(ctx, facts, w.rec, w.sources, lookups, w.refresh);
+    ctx.report.count('ingested');
     ctx.report.item({
       ...item(id, recId, 'ingested', '', fromRetry),
       file: outcome.file,

@@ -49,12 +49,6 @@ export function raise(
   if (!fromRetry) ctx.report.alert({ type, conversationId, recordingId, message });
 }
 
-/** Counts a failure; only one attempted for the first time in this run makes the exit code 1. */
-export function countFailure(ctx: RunContext, fromRetry: boolean): void {
-  ctx.report.counts.failed += 1;
-  ctx.firstFailure ||= !fromRetry;
-}
-
 export async function parkConversation(
   ctx: RunContext,
   facts: ConversationFacts,
@@ -66,7 +60,7 @@ export async function parkConversation(
   const entry: RetryCdr = { conversationId: facts.conversationId, conversationStart: isoUtc(facts.startMs) };
   if (origin.entry?.recordingId !== undefined) entry.recordingId = origin.entry.recordingId;
   await recordRetryFailure(ctx.paths, entry, reason, ctx.now());
-  countFailure(ctx, fromRetry);
+  ctx.report.countFailure(fromRetry);
   ctx.report.item(item(facts.conversationId, entry.recordingId ?? '', 'failed', alert ?? reason, fromRetry));
   if (alert !== undefined)
     raise(ctx, alert, facts.conversationId, entry.recordingId ?? '', reason, fromRetry);
@@ -88,7 +82,7 @@ export async function parkRecording(
     reason,
     ctx.now(),
   );
-  countFailure(ctx, fromRetry);
+  ctx.report.countFailure(fromRetry);
   ctx.report.item(item(facts.conversationId, recordingId, 'failed', alert ?? reason, fromRetry));
   if (alert !== undefined) raise(ctx, alert, facts.conversationId, recordingId, reason, fromRetry);
   // A per-conversation entry this attempt came from stays until `closeConversation` (SPEC §3.3):

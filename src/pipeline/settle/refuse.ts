@@ -9,7 +9,7 @@ import { isGenesysId } from '../../util/ids.js';
 import { isoUtc, parseUtcIso } from '../../util/time.js';
 import type { RunContext } from '../run-context.js';
 import { asGiven, type RefusedConversation } from '../conversation-facts.js';
-import { countFailure, item, raise } from './records.js';
+import { item, raise } from './records.js';
 
 /**
  * Refuses a conversation found while listing. One refused in an earlier run (or earlier in this
@@ -19,8 +19,8 @@ import { countFailure, item, raise } from './records.js';
 export async function refuseConversation(ctx: RunContext, refusal: RefusedConversation): Promise<void> {
   const { conversationId, startMs } = refusal;
   if ((await ctx.settled.get(conversationId, startMs)) !== undefined) return;
-  ctx.report.counts.discovered += 1;
-  countFailure(ctx, false);
+  ctx.report.count('discovered');
+  ctx.report.countFailure(false);
   ctx.report.item(item(conversationId, '', 'failed', 'invalidRecord', false));
   raise(ctx, 'invalidRecord', conversationId, '', `refused: ${refusal.reason}`, false);
   if (ctx.dryRun) return;
@@ -59,7 +59,7 @@ export function refuseRecording(
   fromRetry: boolean,
 ): void {
   const recordingId = isGenesysId(rec.id) ? rec.id.toLowerCase() : asGiven(rec.id);
-  countFailure(ctx, fromRetry);
+  ctx.report.countFailure(fromRetry);
   ctx.report.item(item(conversationId, recordingId, 'failed', 'invalidRecord', fromRetry));
   raise(ctx, 'invalidRecord', conversationId, recordingId, `refused: ${reason}`, fromRetry);
 }

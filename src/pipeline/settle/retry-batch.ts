@@ -56,8 +56,8 @@ export async function runRetryBatch(ctx: RunContext, listing: RetryListing, pool
   );
   const byId = new Map(conversations.map((c) => [c.conversationId.toLowerCase(), c]));
   for (const entry of attempts) {
-    if (ctx.stopping) return;
-    ctx.report.counts.retried += 1;
+    if (ctx.stop.aborted) return;
+    ctx.report.count('retried');
     await pool.submit(async () => {
       const conv = byId.get(entry.conversationId);
       const facts = conv === undefined ? undefined : conversationFacts(conv);
@@ -71,7 +71,7 @@ export async function runRetryBatch(ctx: RunContext, listing: RetryListing, pool
           'analytics does not know this conversation (yet)',
           ctx.now(),
         );
-        ctx.report.counts.failed += 1;
+        ctx.report.countFailure(true);
         ctx.report.item({
           conversationId: entry.conversationId,
           recordingId: entry.recordingId ?? '',

@@ -37,8 +37,10 @@ export function settleVerdict(conv: VerdictFacts, nowMs: number, limits: SettleL
 
 export type RecordingAction =
   | 'download'
-  /** UPLOADING, RESTORING or transcoding: not available yet. */
+  /** UPLOADING or transcoding: not available yet (polled for a while in this run). */
   | 'notYet'
+  /** RESTORING: Genesys brings it back from its archive, which takes hours; retry buffer, no alert (SPEC §8.3). */
+  | 'restoring'
   /** ARCHIVED: alert archivedInGenesys, retry buffer. */
   | 'archived'
   /** DELETED: `gone`, alert deletedInGenesys, not retried. */
@@ -59,14 +61,28 @@ export function recordingAction(rec: {
       return 'download';
     case 'ARCHIVED':
       return 'archived';
+    case 'RESTORING':
+      return 'restoring';
     case 'DELETED':
       return 'gone';
     case 'ERROR':
       return 'error';
     default:
-      // UPLOADING, RESTORING, an absent or unknown state: never taken as "no recording".
+      // UPLOADING, an absent or unknown state: never taken as "no recording".
       return 'notYet';
   }
+}
+
+/**
+ * An ARCHIVED recording with `restoreArchived` (SPEC §8.3): ask Genesys to restore it unless this
+ * tool asked less than `restoreDays` ago (Genesys keeps a restore that long; asking again sooner
+ * would only spend the organisation's restorations). A mark that cannot be read asks again.
+ */
+export function restoreDue(requestedAt: string | undefined, nowMs: number, restoreDays: number): boolean {
+  const at = requestedAt === undefined ? NaN : Date.parse(requestedAt);
+  // A mark more than a day ahead of now (a clock that was far off) is not trusted either.
+  if (!Number.isFinite(at) || at - nowMs > 86_400_000) return true;
+  return nowMs - at >= restoreDays * 86_400_000;
 }
 
 /** Archive file extension for a configured codec, or for ORIGINAL from the served Content-Type (SPEC §3.4). */
