@@ -157,7 +157,7 @@ export async function s3Scenario(options: BenchOptions): Promise<ScenarioOutcome
       'throughput ratio, S3 ÷ filesystem',
       ratio,
       ratio.toFixed(2),
-      'below 1: the S3 path is the slower; s3rver shares the bench process with the simulator',
+      's3rver shares the bench process (and its one thread) with the simulator',
     ),
   ];
   const summary = (m: Measured): Record<string, unknown> => ({
