@@ -212,4 +212,36 @@ describe('verify', () => {
       [['altered', wav]],
     );
   });
+
+  it('--from/--to go with --archive and take days; anything else is a usage error (exit 2)', async (t) => {
+    const ws = await makeWorkspace();
+    t.after(() => ws.cleanup());
+    const cases: [string[], RegExp][] = [
+      [['--from', '2024-05-01'], /--from and --to go with --archive/],
+      [['--archive', '--from', '2024-13-01'], /--from must be a day such as 2024-05-01/],
+      [['--archive', '--to', 'yesterday'], /--to must be a day/],
+      [
+        ['--archive', '--from', '2024-05-02', '--to', '2024-05-01'],
+        /--from 2024-05-02 is after --to 2024-05-01/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(['verify', '--offline', ...args, '--config', ws.configPath]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    const ok = await runCli([
+      'verify',
+      '--offline',
+      '--archive',
+      '--from',
+      '2024-05-01',
+      '--to',
+      '2024-05-02',
+      '--json',
+      '--config',
+      ws.configPath,
+    ]);
+    assert.equal(ok.code, 0, ok.stderr);
+  });
 });

@@ -223,6 +223,31 @@ describe('verify --archive', () => {
     assert.match(check(result, 'ledger cross-check').hint ?? '', /retry add --conversation/);
   });
 
+  it('--from/--to: only the archive days asked for, in the archive and in the ledger', async () => {
+    // a is dated 2024-05-01 in Europe/Dublin; b (23:30Z = 00:30 local) and c 2024-05-02.
+    const [a, b, c] = await standardArchive();
+    const bytes = await fs.readFile(a.media[0]!);
+    bytes[0] = (bytes[0] as number) ^ 0xff;
+    await fs.writeFile(a.media[0]!, bytes);
+    await fs.rm(c.folder, { recursive: true });
+    await fs.writeFile(path.join(config.archiveDir!, 'stray.txt'), 'not in any day');
+    const second = await auditArchive(config, paths, { days: { from: '2024/05/02', to: '2024/05/02' } });
+    assert.deepEqual(kinds(second), [`missing ${c.rel(c.media[0]!)}`], 'day 2 only: c is missing');
+    assert.equal(second.recordings, 1, 'only b was read');
+    assert.equal(check(second, 'ledger cross-check').ok, false);
+    const first = await auditArchive(config, paths, { days: { to: '2024/05/01' } });
+    assert.deepEqual(kinds(first), [`altered ${a.rel(a.media[0]!)}`], 'day 1 only: a is altered');
+    assert.ok(check(first, 'ledger cross-check').ok);
+    assert.match(
+      check(first, 'ledger cross-check').detail,
+      /every recording the ledger dates 2024-05-01 or earlier/,
+    );
+    const later = await auditArchive(config, paths, { days: { from: '2024/05/03' } });
+    assert.deepEqual(kinds(later), []);
+    assert.equal(later.recordings, 0);
+    assert.ok(b.media.length === 2);
+  });
+
   it('detects orphaned files: a stray file, and media whose CDR is gone', async () => {
     const [a, b] = await standardArchive();
     const stray = path.join(a.folder, 'stray.wav');

@@ -58,6 +58,24 @@ export interface WalkOptions {
   /** The archive (a filesystem target skips a state folder kept inside it). */
   target: ArchiveTarget;
   timezone: string;
+  /** Only these archive days (`yyyy/MM/dd`, inclusive, either end optional): `--from`/`--to`. */
+  days?: { from?: string; to?: string };
+}
+
+const DATE_PART = [/^\d{4}$/, /^\d{2}$/, /^\d{2}$/];
+
+/**
+ * With `days`, only the date folders that can hold those days are entered, and nothing above the
+ * day level is judged (it belongs to no day). `key` is a folder above or at the day level.
+ */
+function dayFolderWanted(key: string, days: { from?: string; to?: string }): boolean {
+  const parts = key.split('/');
+  if (parts.some((p, i) => !DATE_PART[i]!.test(p))) return false;
+  const len = key.length;
+  return (
+    (days.from === undefined || key >= days.from.slice(0, len)) &&
+    (days.to === undefined || key <= days.to.slice(0, len))
+  );
 }
 
 /**
@@ -114,6 +132,13 @@ async function walkFolder(dir: string, options: WalkOptions, handlers: WalkHandl
     if (next.done === true) break;
     const entry = next.value;
     const key = childKey(dir, entry.name);
+    // Above the day folders with --from/--to: only date folders in range are entered.
+    const depth = dir === '' ? 0 : dir.split('/').length;
+    if (options.days !== undefined && depth < 3) {
+      if (entry.type === 'folder' && dayFolderWanted(key, options.days))
+        await walkFolder(key, options, handlers);
+      continue;
+    }
     if (entry.type === 'folder') {
       if (!SYSTEM_FOLDERS.has(entry.name)) await walkFolder(key, options, handlers);
     } else if (isPartialName(entry.name)) {

@@ -26,6 +26,11 @@ export type { ArchiveFinding, ArchiveFindingKind } from './archive-walk.js';
 export { MAX_KEPT_FINDINGS } from './archive-report.js';
 
 export interface ArchiveAuditOptions {
+  /**
+   * Only these archive days (`yyyy/MM/dd`, either end optional, inclusive): the walk enters only
+   * their date folders, and only ledger lines whose file lies in them must be in the archive.
+   */
+  days?: { from?: string; to?: string };
   /** The archive to audit; by default the configured target, opened and closed here. */
   target?: ArchiveTarget;
   /** Called after each CDR file with the number of CDR files checked so far (throttle on the caller's side). */
@@ -71,7 +76,7 @@ export async function auditArchive(
 
     const rootExists = await target.exists('');
     await walkArchive(
-      { target, timezone: config.timezone },
+      { target, timezone: config.timezone, ...(options.days === undefined ? {} : { days: options.days }) },
       {
         finding: (finding) => log.add(finding),
         cdr: async (walked) => {
@@ -94,6 +99,7 @@ export async function auditArchive(
 
     if (ledger !== undefined && ledger.unseenCount() > 0) {
       for await (const line of ledger.unseenLines(paths.ledgerDir)) {
+        if (options.days !== undefined && !inDays(line.file, options.days)) continue;
         log.add({ kind: 'missing', path: line.file, detail: await ledgerOnlyDetail(target, line) }, 'ledger');
       }
     }
@@ -103,7 +109,7 @@ export async function auditArchive(
       log.failure('archive layout', 'layout', '', RERUN_HINT) ??
         pass('archive layout', 'no misplaced, orphaned or leftover files'),
       chainCheck(paths.ledgerDir, chain),
-      crossCheckLine(log, stats, ledger, indexError),
+      crossCheckLine(log, stats, ledger, indexError, options.days),
     ];
     return { checks, findings: log.kept, recordings: stats.recordings };
   } finally {
@@ -208,6 +214,7 @@ function crossCheckLine(
   stats: { crossChecked: number; otherSource: number },
   ledger: LedgerIndex | undefined,
   indexError: string | undefined,
+  days: { from?: string; to?: string } | undefined,
 ): Check {
   const name = 'ledger cross-check';
   if (ledger === undefined) {
@@ -223,8 +230,26 @@ function crossCheckLine(
       : '';
   const failure = log.failure(name, 'ledger', '', RERUN_HINT);
   if (failure !== undefined) return failure;
+  if (days !== undefined)
+    return pass(
+      name,
+      `${count(stats.crossChecked)} recordings match their last ledger line; every recording the ledger dates ${describeDays(days)} is in the archive${others}`,
+    );
   return pass(
     name,
     `${count(stats.crossChecked)} recordings match their last ledger line; all ${count(ledger.count)} recordings in the ledger (${count(ledger.lines)} recording lines) are in the archive${others}`,
   );
+}
+
+/** True when an archive-relative file lies in one of `days` (its `yyyy/MM/dd` prefix). */
+export function inDays(file: string, days: { from?: string; to?: string }): boolean {
+  const day = file.slice(0, 10);
+  if (!/^\d{4}\/\d{2}\/\d{2}$/.test(day) || file[10] !== '/') return false;
+  return (days.from === undefined || day >= days.from) && (days.to === undefined || day <= days.to);
+}
+
+function describeDays(days: { from?: string; to?: string }): string {
+  const show = (d: string): string => d.replace(/\//g, '-');
+  if (days.from !== undefined && days.to !== undefined) return `${show(days.from)} to ${show(days.to)}`;
+  return days.from !== undefined ? `${show(days.from)} or later` : `${show(days.to!)} or earlier`;
 }

@@ -8,12 +8,18 @@ export function makeVerifyCommand(run: Runner): Command {
     .description('check the setup: configuration, folders, disk, lock, proxy, TLS, login, permissions, clock')
     .option('--offline', 'skip the network checks')
     .option('--archive', 're-hash every archived recording against its CDR and the ledger')
+    .option('--from <date>', 'with --archive: from this archive day on (yyyy-MM-dd, in timezone)')
+    .option('--to <date>', 'with --archive: up to and including this archive day (yyyy-MM-dd)')
     .action(async (_opts: unknown, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOptions & { offline?: boolean; archive?: boolean }>();
+      const opts = cmd.optsWithGlobals<
+        GlobalOptions & { offline?: boolean; archive?: boolean; from?: string; to?: string }
+      >();
       await run(opts, async (ctx) =>
         (await import('../operator/verify.js')).verify(ctx, {
           offline: opts.offline === true,
           archive: opts.archive === true,
+          ...(opts.from === undefined ? {} : { from: opts.from }),
+          ...(opts.to === undefined ? {} : { to: opts.to }),
         }),
       );
     });

@@ -1,7 +1,7 @@
 /** `verify`: runs the checks and prints one line per check (SPEC §1). */
 import type { CommandContext } from '../context.js';
 import { loadForCommand, type Loaded } from '../context.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import type { ArchiveFinding } from '../../verify/archive.js';
 import type { Check } from '../../verify/check.js';
 import { offlineChecks } from '../../verify/offline.js';
@@ -9,12 +9,39 @@ import { offlineChecks } from '../../verify/offline.js';
 export interface VerifyOptions {
   offline: boolean;
   archive: boolean;
+  /** `--from`/`--to` (with `--archive`): archive days, `yyyy-MM-dd` in the configured timezone. */
+  from?: string;
+  to?: string;
+}
+
+/** `yyyy-MM-dd` → the archive's day key `yyyy/MM/dd`; a usage error (exit 2) for anything else. */
+function dayKey(flag: string, value: string): string {
+  const ok = /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
+  if (!ok || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value)
+    throw new UsageError(
+      'verify.usage',
+      `${flag} must be a day such as 2024-05-01; got ${JSON.stringify(value)}`,
+    );
+  return value.replace(/-/g, '/');
+}
+
+/** The archive days `verify --archive` covers, checked before anything is read. */
+function archiveDays(options: VerifyOptions): { from?: string; to?: string } | undefined {
+  if (options.from === undefined && options.to === undefined) return undefined;
+  if (!options.archive) throw new UsageError('verify.usage', '--from and --to go with --archive');
+  const days: { from?: string; to?: string } = {};
+  if (options.from !== undefined) days.from = dayKey('--from', options.from);
+  if (options.to !== undefined) days.to = dayKey('--to', options.to);
+  if (days.from !== undefined && days.to !== undefined && days.from > days.to)
+    throw new UsageError('verify.usage', `--from ${options.from} is after --to ${options.to}`);
+  return days;
 }
 
 /** Findings listed under the checks in human output (the JSON document carries all that were kept). */
 const LISTED_FINDINGS = 20;
 
 export async function verify(ctx: CommandContext, options: VerifyOptions): Promise<number> {
+  const days = archiveDays(options);
   const { config, paths } = loadForCommand(ctx, { requireSecret: !options.offline });
   const checks: Check[] = await offlineChecks(config, paths, ctx.now());
   let unreachable = false;
@@ -26,7 +53,7 @@ export async function verify(ctx: CommandContext, options: VerifyOptions): Promi
   }
   let findings: ArchiveFinding[] | undefined;
   if (options.archive) {
-    const audit = await archiveAudit(ctx, config, paths);
+    const audit = await archiveAudit(ctx, config, paths, days);
     checks.push(...audit.checks);
     findings = audit.findings;
   }
@@ -41,12 +68,14 @@ async function archiveAudit(
   ctx: CommandContext,
   config: Loaded['config'],
   paths: Loaded['paths'],
+  days: { from?: string; to?: string } | undefined,
 ): Promise<{ checks: Check[]; findings: ArchiveFinding[] }> {
   const { auditArchive } = await import('../../verify/archive.js');
   const started = Date.now();
   let shown = 0;
   try {
     return await auditArchive(config, paths, {
+      ...(days === undefined ? {} : { days }),
       onProgress: (done) => {
         const now = Date.now();
         if (now - shown < 250) return;
