@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { RestError } from '@azure/storage-blob';
+import { openAzureContainer } from '../src/archive/azure-client.js';
 import { azureFailure, describeAzureError } from '../src/archive/azure-errors.js';
 import { readArchive } from '../src/config/archive.js';
 import { FieldReader } from '../src/config/fields.js';
+import type { AzureArchiveConfig, Config } from '../src/config/types.js';
 import { ArchiveObjectError, ConfigError, StorageError } from '../src/errors.js';
 import { redact, registerSecret } from '../src/util/redact.js';
 import { assertNoSecretShown } from './helpers/genesys.js';
@@ -141,5 +143,70 @@ describe('azure failures: the run or the recording (SPEC §7 Failures)', () => {
     );
     assert.equal(text, redact(text));
     assertNoSecretShown([text], [secret], ['hex', 'base64']);
+  });
+});
+
+describe('azure credentials come from the environment (SPEC §7)', () => {
+  const config = { file: FILE, tls: {}, proxy: undefined } as unknown as Config;
+  const settings = (url: string): AzureArchiveConfig => ({
+    type: 'azure',
+    url,
+    container: 'recordings',
+    prefix: '',
+    useProxy: true,
+  });
+  const key = Buffer.from('an-account-key-that-must-never-be-shown-0123456789').toString('base64');
+
+  async function refused(url: string, env: NodeJS.ProcessEnv, pattern: RegExp): Promise<string> {
+    const error = await openAzureContainer(config, settings(url), env).then(
+      () => assert.fail('expected a refusal'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ConfigError, String(error));
+    assert.match(error.message, pattern);
+    return error.message;
+  }
+
+  it('the credential chain only over https: its bearer tokens are never sent in clear', async () => {
+    await refused(
+      'http://127.0.0.1:10000/devstoreaccount1',
+      {},
+      /must use https for the Azure credential chain/,
+    );
+  });
+
+  it('a connection string for another account than archive.url is refused, without showing it', async () => {
+    const message = await refused(
+      'https://acct.blob.core.windows.net',
+      {
+        AZURE_STORAGE_CONNECTION_STRING: `DefaultEndpointsProtocol=https;AccountName=other;AccountKey=${key};EndpointSuffix=core.windows.net`,
+      },
+      /is not the blob endpoint AZURE_STORAGE_CONNECTION_STRING names \(https:\/\/other\.blob\.core\.windows\.net\)/,
+    );
+    assertNoSecretShown([message], [key], ['base64', 'hex']);
+  });
+
+  it('a value that is no connection string is refused without echoing it', async () => {
+    const message = await refused(
+      'https://acct.blob.core.windows.net',
+      { AZURE_STORAGE_CONNECTION_STRING: `garbage-${key}` },
+      /AZURE_STORAGE_CONNECTION_STRING cannot be used/,
+    );
+    assertNoSecretShown([message], [key], ['base64', 'hex']);
+  });
+
+  it('a SAS token is registered as a secret: redact() removes it and its signature', async () => {
+    const sig = 'c2lnbmF0dXJlLXRoYXQtaXMtc2VjcmV0LTAxMjM0NTY3ODk=';
+    const sas = `sv=2024-05-04&sr=c&sp=racwdl&se=2030-01-01T00%3A00%3A00Z&sig=${encodeURIComponent(sig)}`;
+    const opened = await openAzureContainer(config, settings('https://acct.blob.core.windows.net'), {
+      AZURE_STORAGE_SAS_TOKEN: `?${sas}`,
+    });
+    opened.agents.destroy();
+    assert.equal(opened.credential, 'sasToken');
+    assertNoSecretShown(
+      [redact(`token ${sas} sig ${sig} hex ${Buffer.from(sig).toString('hex')}`)],
+      [sas, sig],
+      ['hex'],
+    );
   });
 });

@@ -17,7 +17,9 @@ import {
   emulatorSas,
   listBlobs,
   startAzurite,
+  startRelay,
   type Azurite,
+  type StoreRelay,
 } from './helpers/azurite.js';
 import { baseEnv, runCli, spawnCli, type CliResult } from './helpers/cli.js';
 import { assertNoSecretShown } from './helpers/genesys.js';
@@ -28,9 +30,12 @@ import { expectedArchive, QUIET_MIX, startSimWorkspace, type SimSetup } from './
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const PREFIX = 'genesys/';
+/** How Node and SDKs print runtime warnings (as in runtime.warnings.test.ts). */
+const WARNING = /^\(node:\d+\)|\b[A-Za-z]*Warning: /m;
 
 interface AzureSetup extends SimSetup {
   az: Azurite;
+  relay: StoreRelay;
   container: ContainerClient;
   /** Every CLI result, for the secret scan. */
   outputs: string[];
@@ -70,17 +75,19 @@ async function azureSetup(
   }
   const az = await startAzurite(tls ?? {});
   const container = await emulatorContainer(az, 'recordings', tls?.ca);
+  const relay = await startRelay(az);
   await setup.ws.writeConfig({
-    archive: { type: 'azure', url: az.url, container: 'recordings', prefix: PREFIX, accessTier: 'Cool' },
+    archive: { type: 'azure', url: relay.url, container: 'recordings', prefix: PREFIX, accessTier: 'Cool' },
   });
   const env: NodeJS.ProcessEnv =
     options.env === 'sas'
       ? { AZURE_STORAGE_SAS_TOKEN: (await emulatorSas()).token }
-      : { AZURE_STORAGE_CONNECTION_STRING: az.connectionString };
+      : { AZURE_STORAGE_CONNECTION_STRING: az.connectionString.replace(az.url, relay.url) };
   const outputs: string[] = [];
   return {
     ...setup,
     az,
+    relay,
     container,
     outputs,
     env,
@@ -165,6 +172,8 @@ describe('run: Azure Blob archive (SPEC §7)', () => {
     const s = await azureSetup(t, { org });
     const first = await s.run();
     assert.equal(first.result.code, 0, first.result.stderr);
+    // Cron mails stderr: the SDK prints no warning of its own.
+    assert.doesNotMatch(first.result.stderr, WARNING, first.result.stderr);
     assert.equal(
       first.report.counts.ingested,
       expectedArchive(org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 2).size,
@@ -182,6 +191,7 @@ describe('run: Azure Blob archive (SPEC §7)', () => {
     assert.equal(audit.code, 0, audit.stdout + audit.stderr);
 
     const online = await s.cli(['verify', '--json']);
+    assert.doesNotMatch(online.stderr, WARNING, online.stderr);
     const doc = JSON.parse(online.stdout) as { checks: { name: string; ok: boolean; detail: string }[] };
     const store = doc.checks.find((c) => c.name === 'archive store');
     const write = doc.checks.find((c) => c.name === 'archive write');
@@ -201,7 +211,7 @@ describe('run: Azure Blob archive (SPEC §7)', () => {
     const altered = await s.cli(['verify', '--archive', '--json']);
     assert.equal(altered.code, 5, altered.stdout + altered.stderr);
     assert.ok(altered.stdout.includes(victim.name.slice(PREFIX.length)), altered.stdout);
-    await assertNoStoreSecret(s, [AZURITE_KEY, s.az.connectionString]);
+    await assertNoStoreSecret(s, [AZURITE_KEY, s.env.AZURE_STORAGE_CONNECTION_STRING!]);
   });
 
   it('kill -9 while a large media blob is being staged: nothing of it is visible; the next run leaves an exact archive', async (t) => {
@@ -249,6 +259,20 @@ describe('run: Azure Blob archive (SPEC §7)', () => {
     await assertAzureArchiveExact(s);
   });
 
+  it('connections to the store broken mid-block are retried by the SDK: exit 0 and an exact archive', async (t) => {
+    const org = smallOrg('azure-flaky', (o, now) => {
+      addConversation(o, { startMs: now - 90 * MIN, durationMs: MIN, sizeBytes: 20 * 1024 * 1024 });
+    });
+    const s = await azureSetup(t, { org });
+    // Three connections reset once they have carried 1 MiB: in the middle of an 8 MiB block.
+    s.relay.breakNext(3, 1024 * 1024);
+    const { result, report } = await s.run();
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(s.relay.resets, 3, 'the faults happened');
+    assert.equal(report.counts.failed, 0);
+    await assertAzureArchiveExact(s);
+  });
+
   it('the delete gate reads the blob back: an altered blob is never deleted in Genesys', async (t) => {
     const org = generateOrg({ seed: 'azure-delete', conversations: 0 });
     const now = Date.now();
@@ -289,28 +313,24 @@ describe('run: Azure Blob archive (SPEC §7)', () => {
         proxy: { host: proxy.host, port: proxy.port, username: proxy.username, password: proxy.password },
       },
     });
-    const store = `127.0.0.1:${s.az.port}`;
+    const store = `127.0.0.1:${s.relay.port}`;
+    const tunnels = (): number => proxy.connects.filter((c) => c === store).length;
     const { result } = await s.run();
     assert.equal(result.code, 0, result.stderr);
     await assertAzureArchiveExact(s);
-    assert.ok(
-      proxy.connects.includes(store),
-      `the store was reached through the proxy: ${proxy.connects.join(' ')}`,
-    );
+    assert.ok(s.relay.connections >= 1);
+    assert.equal(tunnels(), s.relay.connections, 'every connection to the store came through the proxy');
     assert.ok(
       proxy.connects.some((c) => c !== store),
-      'and so was Genesys',
+      'and so did Genesys traffic',
     );
 
-    const throughProxy = proxy.connects.filter((c) => c === store).length;
+    const before = { tunnels: tunnels(), direct: s.relay.connections };
     await s.ws.writeConfig({ archive: { ...(s.ws.config.archive as object), useProxy: false } });
     const verify = await s.cli(['verify', '--json']);
     assert.match(verify.stdout, /exists and can be listed with the SAS token/);
-    assert.equal(
-      proxy.connects.filter((c) => c === store).length,
-      throughProxy,
-      'useProxy: false goes direct',
-    );
+    assert.equal(tunnels(), before.tunnels, 'useProxy: false: no tunnel to the store');
+    assert.ok(s.relay.connections > before.direct, 'the store was reached directly');
     const sas = s.env.AZURE_STORAGE_SAS_TOKEN!;
     await assertNoStoreSecret(s, [AZURITE_KEY, sas, new URLSearchParams(sas).get('sig')!]);
   });
@@ -320,7 +340,10 @@ describe('run: Azure Blob archive (SPEC §7)', () => {
     const wrongKey = Buffer.from('not-the-account-key-but-64-bytes-long-0123456789abcdef0123456789').toString(
       'base64',
     );
-    s.env.AZURE_STORAGE_CONNECTION_STRING = s.az.connectionString.replace(AZURITE_KEY, wrongKey);
+    s.env.AZURE_STORAGE_CONNECTION_STRING = s.env.AZURE_STORAGE_CONNECTION_STRING!.replace(
+      AZURITE_KEY,
+      wrongKey,
+    );
     const { result, report } = await s.run();
     assert.equal(result.code, 6, result.stderr);
     assert.equal(report.exitCode, 6);

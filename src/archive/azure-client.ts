@@ -94,6 +94,10 @@ export async function openAzureContainer(
       const service = new BlobServiceClient(`${archive.url}?${sas}`, new AnonymousCredential(), options);
       return { container: service.getContainerClient(archive.container), credential: 'sasToken', agents };
     }
+    if (!archive.url.startsWith('https:'))
+      throw new ConfigError(
+        `${config.file}: "archive.url" must use https for the Azure credential chain (its tokens are only sent over TLS); an emulator on this machine takes AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_SAS_TOKEN`,
+      );
     const { DefaultAzureCredential } = await import('@azure/identity');
     const proxy = archive.useProxy ? config.proxy : undefined;
     const credential = new DefaultAzureCredential(

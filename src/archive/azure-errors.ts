@@ -82,7 +82,7 @@ export function describeAzureError(error: unknown): string {
       .split('\n')[0]!
       .replace(/https?:\/\/\S+/g, (url) => url.replace(/[?#].*$/, ''))
       .replace(/\b(sig|se|sp|sv|st|skoid|sktid|AccountKey|SharedAccessSignature)=[^\s&;,]*/gi, '$1=…')
-      .replace(/\b(Bearer|SharedKey)\s+\S+/gi, '$1 …')
+      .replace(/\b(Bearer|SharedKey)\s+[\w.~+/:=-]{16,}/gi, '$1 …')
       .replace(/\b(Authorization)\s*[:=]\s*\S+/gi, '$1: …')
       .replace(/\s+/g, ' ')
       .slice(0, 160),

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import type { AzureArchiveConfig, Config } from '../config/types.js';
-import { ArchiveObjectError } from '../errors.js';
+import { ArchiveObjectError, StorageError } from '../errors.js';
 import { openAzureContainer, type AzureCredentialKind } from './azure-client.js';
 import { abortable, azureFailure, isNotFound } from './azure-errors.js';
 import { AzureMediaUpload } from './azure-upload.js';
@@ -81,12 +81,23 @@ export class AzureTarget implements ArchiveTarget {
     // One listed name proves the container exists and we may list it (which verify --archive needs);
     // a SAS scoped to the container allows this where it may not allow reading container properties.
     // The container is never created here: that (and its immutability policy) is the owner's decision.
-    await this.call('a listing of the container', '', signal, () =>
-      this.container
-        .listBlobsFlat({ prefix: this.settings.prefix, ...abortable(signal) })
-        .byPage({ maxPageSize: 1 })
-        .next(),
-    );
+    try {
+      await this.call('a listing of the container', '', signal, () =>
+        this.container
+          .listBlobsFlat({ prefix: this.settings.prefix, ...abortable(signal) })
+          .byPage({ maxPageSize: 1 })
+          .next(),
+      );
+    } catch (error) {
+      // Whatever the reason, a store we cannot list cannot take a run's recordings.
+      if (error instanceof ArchiveObjectError)
+        throw new StorageError(
+          error.code,
+          error.message,
+          error.hint === undefined ? {} : { hint: error.hint },
+        );
+      throw error;
+    }
   }
 
   sweepRecording(): Promise<number> {

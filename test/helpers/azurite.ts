@@ -162,3 +162,78 @@ export async function emulatorSas(
     .toString();
   return { token, signature: new URLSearchParams(token).get('sig')! };
 }
+
+/**
+ * A TCP relay on loopback in front of azurite: the tool is given its port, so the test counts every
+ * connection the tool opened to the store (HTTP or HTTPS alike, nothing decrypted) and can break
+ * connections mid-transfer (a reset after some bytes), as a flaky network does.
+ */
+export interface StoreRelay {
+  readonly port: number;
+  /** `http(s)://127.0.0.1:<relay port>/devstoreaccount1` */
+  readonly url: string;
+  /** Connections the tool opened through the relay. */
+  readonly connections: number;
+  /** The next `times` connections to carry `afterBytes` towards the store are reset there. */
+  breakNext(times: number, afterBytes: number): void;
+  /** Connections reset so far. */
+  readonly resets: number;
+  close(): Promise<void>;
+}
+
+export async function startRelay(az: Azurite): Promise<StoreRelay> {
+  const net = await import('node:net');
+  let connections = 0;
+  let resets = 0;
+  let pendingBreaks = 0;
+  let breakAfter = Infinity;
+  const sockets = new Set<import('node:net').Socket>();
+  const server = net.createServer((client) => {
+    connections += 1;
+    const upstream = net.connect(az.port, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    let carried = 0;
+    client.on('data', (chunk: Buffer) => {
+      carried += chunk.length;
+      if (pendingBreaks > 0 && carried >= breakAfter) {
+        pendingBreaks -= 1;
+        resets += 1;
+        client.resetAndDestroy();
+        upstream.destroy();
+        return;
+      }
+      upstream.write(chunk);
+    });
+    upstream.pipe(client);
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  const relay: StoreRelay = {
+    port,
+    url: az.url.replace(`:${az.port}/`, `:${port}/`),
+    get connections() {
+      return connections;
+    },
+    get resets() {
+      return resets;
+    },
+    breakNext(times, afterBytes) {
+      pendingBreaks = times;
+      breakAfter = afterBytes;
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  after(() => relay.close());
+  return relay;
+}
