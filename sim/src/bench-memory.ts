@@ -33,7 +33,7 @@ function manyOrg(count: number, nowMs: number, sizeBytes = 2048): SimOrg {
 }
 
 /** One conversation, two hours ago, with one recording of `bytes`. */
-function bigOrg(bytes: number, nowMs: number): SimOrg {
+export function bigOrg(bytes: number, nowMs: number): SimOrg {
   const org = generateOrg({ seed: 'bench-big', conversations: 0 });
   addConversation(org, {
     startMs: nowMs - 2 * HOUR,

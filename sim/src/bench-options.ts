@@ -6,7 +6,15 @@
 import { parseArgs } from 'node:util';
 
 /** The scenarios, in the order they run. */
-export const SCENARIOS = ['transcoded', 'original', 'busy-day', 'memory', 'reconcile', 'startup'] as const;
+export const SCENARIOS = [
+  'transcoded',
+  'original',
+  'busy-day',
+  'memory',
+  's3',
+  'reconcile',
+  'startup',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** Everything the scenarios need to know. */
@@ -33,7 +41,7 @@ export interface BenchOptions {
   memoryRecordings: number;
   /** Recordings of 256 KiB in the memory run's `ORIGINAL` catchup. */
   originalRecordings: number;
-  /** Size of the one big recording of the memory run, in MiB. */
+  /** Size of the one big recording of the memory run and of the s3 scenario, in MiB. */
   bigRecordingMiB: number;
   /** Conversations in the simulator for the `reconcile` scenario (one in ten recorded). */
   reconcileConversations: number;
@@ -53,7 +61,7 @@ Runs the built genesys-ingest against the project's Genesys simulator and prints
   --recordings N           recordings of the transcoded / original catch-ups (default 2000, quick 300)
   --memory-recordings N    recordings of the memory run (default 10000, quick 2000)
   --original-recordings N  256 KiB recordings of the memory run's ORIGINAL catchup (default 1000, quick 300)
-  --big-mib N              size of the memory run's single recording (default 1024, quick 256)
+  --big-mib N              size of the single recording of the memory and s3 runs (default 1024, quick 256)
   --reconcile-conversations N  conversations of the reconcile scenario (default 50000, quick 5000)
   --startup-runs N         runs per command of the startup scenario (default 10)
   --rate-limit N           requests per minute per token (default 300)

@@ -5,9 +5,10 @@
  * the tool as a child process exactly as cron would. Scenarios: `transcoded` and `original`
  * catch-ups (requests per recording, request rate, 429s, wall time against the bound), `busy-day`
  * (a cron run's cost on a busy day), `memory` (peak RSS, unthrottled: many recordings, an
- * `ORIGINAL` batch catch-up, one huge recording), `reconcile` (`verify --reconcile` over 50,000
- * conversations: peak RSS and requests) and `startup` (operator commands). Prints a
- * table, or one JSON document with `--json`.
+ * `ORIGINAL` batch catch-up, one huge recording), `s3` (that huge recording into an S3 target on a
+ * local s3rver: peak RSS, and throughput against the filesystem target), `reconcile` (`verify
+ * --reconcile` over 50,000 conversations: peak RSS and requests) and `startup` (operator commands).
+ * Prints a table, or one JSON document with `--json`.
  *
  * A benchmark, not a test: it exits 0 when targets are missed (and says so), 1 only when a scenario
  * crashed, 2 on a bad command line, 130 when interrupted.
@@ -23,6 +24,7 @@ import { memoryScenario } from './bench-memory.js';
 import { reconcileScenario } from './bench-reconcile.js';
 import { parseBenchArgs, USAGE, UsageError, type BenchOptions, type ScenarioName } from './bench-options.js';
 import { duration, renderJson, renderText, type ScenarioOutcome } from './bench-report.js';
+import { s3Scenario } from './bench-s3.js';
 import { startupScenario } from './bench-startup.js';
 import { removeLeftovers } from './bench-workspace.js';
 
@@ -31,6 +33,7 @@ const RUNNERS: Record<ScenarioName, (options: BenchOptions) => Promise<ScenarioO
   original: (o) => ingestScenario(o, 'ORIGINAL'),
   'busy-day': busyDayScenario,
   memory: memoryScenario,
+  s3: s3Scenario,
   reconcile: reconcileScenario,
   startup: startupScenario,
 };

@@ -4,17 +4,16 @@
  * default chain (environment, shared config / AWS_PROFILE, web identity, container and instance
  * metadata), never from the configuration file. Loaded only when configured (`open-target.ts`).
  *
- * Media is streamed as it downloads through lib-storage's `Upload` (one PUT up to PART_SIZE, a
- * multipart upload beyond, aborted on failure). The `sha256` metadata is known only once the last
- * byte is hashed: it is filled in before the stream ends, which is in time for the single PUT; a
- * multipart object (whose metadata was sent with its first part) is then copied onto itself with
+ * Media is streamed as it downloads (`s3-upload.ts`: one PUT up to PART_SIZE, a multipart upload
+ * beyond, aborted on failure). The `sha256` metadata is known only once the last byte is hashed:
+ * the single PUT is sent then, with it; a multipart object (created before it was known) is then
+ * copied onto itself with
  * the metadata and the same headers, and the superseded version removed where the bucket keeps
  * versions. `commit` resolves only when a HEAD shows the size hashed and the `sha256`.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type * as S3 from '@aws-sdk/client-s3';
-import type { Upload as UploadT } from '@aws-sdk/lib-storage';
 import type { Config, S3ArchiveConfig } from '../config/types.js';
 import { ArchiveObjectError } from '../errors.js';
 import { registerSecret } from '../util/redact.js';
@@ -36,7 +35,6 @@ export class S3Target implements ArchiveTarget {
   private constructor(
     readonly sdk: Sdk,
     readonly client: S3.S3Client,
-    private readonly Upload: typeof UploadT,
     readonly settings: S3ArchiveConfig,
     readonly agents: StoreAgents,
   ) {
@@ -52,9 +50,8 @@ export class S3Target implements ArchiveTarget {
       const value = process.env[name];
       if (value !== undefined && value !== '') registerSecret(value);
     }
-    const [sdk, { Upload }, { NodeHttpHandler }] = await Promise.all([
+    const [sdk, { NodeHttpHandler }] = await Promise.all([
       import('@aws-sdk/client-s3'),
-      import('@aws-sdk/lib-storage'),
       import('@smithy/node-http-handler'),
     ]);
     const agents = storeAgents(config, settings.useProxy);
@@ -70,7 +67,7 @@ export class S3Target implements ArchiveTarget {
         requestTimeout: 120_000,
       }),
     });
-    return new S3Target(sdk, client, Upload, settings, agents);
+    return new S3Target(sdk, client, settings, agents);
   }
 
   objectKey(key: string): string {
@@ -155,7 +152,7 @@ export class S3Target implements ArchiveTarget {
   }
 
   openMedia(key: string, options: { signal?: AbortSignal }): Promise<MediaUpload> {
-    return Promise.resolve(new S3MediaUpload(this, this.Upload, key, options.signal));
+    return Promise.resolve(new S3MediaUpload(this, key, options.signal));
   }
 
   async putCdr(key: string, xml: string | Uint8Array, signal?: AbortSignal): Promise<void> {
