@@ -199,6 +199,10 @@ export class AzureTarget implements ArchiveTarget {
     return { sha256: hash.digest('hex'), size };
   }
 
+  async size(key: string, signal?: AbortSignal): Promise<number | undefined> {
+    return (await this.head(key, signal))?.size;
+  }
+
   async exists(key: string, signal?: AbortSignal): Promise<boolean> {
     if (key === '') {
       await this.prepare(signal);
