@@ -10,6 +10,7 @@
  */
 import { ArchiveObjectError, StorageError } from '../errors.js';
 import { redact } from '../util/redact.js';
+import { SOCKET_ERROR_CODES } from './object-store.js';
 
 interface SdkError {
   name?: string;
@@ -45,15 +46,7 @@ const CREDENTIAL_ERRORS = new Set([
 ]);
 
 const NETWORK = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ECONNABORTED',
+  ...SOCKET_ERROR_CODES,
   'ESOCKETTIMEDOUT',
   'REQUEST_SEND_ERROR',
   'ServerBusy',

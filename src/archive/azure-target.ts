@@ -9,7 +9,6 @@
  * invisible and which Azure discards by itself after seven days; a committed media blob that no CDR
  * names is a finished object, replaced by the next attempt or removed by `removeUnfinished`.
  */
-import { createHash } from 'node:crypto';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import type { AzureArchiveConfig, Config } from '../config/types.js';
 import { ArchiveObjectError, StorageError } from '../errors.js';
@@ -19,12 +18,13 @@ import { AzureMediaUpload } from './azure-upload.js';
 import { azureChecks } from './azure-verify.js';
 import { MAX_CDR_BYTES, parseCdrXml, type ParsedCdr } from './cdr.js';
 import type { StoreAgents } from './store-transport.js';
+import { ObjectStoreTarget } from './object-store.js';
 import type { ArchiveEntry, ArchiveTarget, MediaUpload, ObjectFacts, TargetCheck } from './target.js';
 
 /** The folder of `verify`'s write probe, below the prefix; never part of the archive's layout. */
 export const VERIFY_FOLDER = '.genesys-ingest-verify';
 
-export class AzureTarget implements ArchiveTarget {
+export class AzureTarget extends ObjectStoreTarget implements ArchiveTarget {
   readonly type = 'azure' as const;
   readonly where: string;
 
@@ -34,6 +34,7 @@ export class AzureTarget implements ArchiveTarget {
     readonly credential: AzureCredentialKind,
     readonly agents: StoreAgents,
   ) {
+    super();
     this.where = `${settings.url}/${settings.container}/${settings.prefix}`;
   }
 
@@ -187,28 +188,6 @@ export class AzureTarget implements ArchiveTarget {
     } catch (error) {
       throw this.failure(error, 'reading a blob', key, signal);
     }
-  }
-
-  async hash(key: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of await this.read(key, signal)) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
-    return { sha256: hash.digest('hex'), size };
-  }
-
-  async size(key: string, signal?: AbortSignal): Promise<number | undefined> {
-    return (await this.head(key, signal))?.size;
-  }
-
-  async exists(key: string, signal?: AbortSignal): Promise<boolean> {
-    if (key === '') {
-      await this.prepare(signal);
-      return true;
-    }
-    return (await this.head(key, signal)) !== undefined;
   }
 
   async *listFolder(folderKey: string, signal?: AbortSignal): AsyncIterable<ArchiveEntry> {

@@ -5,6 +5,7 @@
  * Messages carry the error's name and status, never a signature, key or token.
  */
 import { ArchiveObjectError, StorageError } from '../errors.js';
+import { SOCKET_ERROR_CODES } from './object-store.js';
 
 interface SdkError {
   /** Set on the errors `s3Failure` returns: the SDK error's name and HTTP status. */
@@ -32,19 +33,7 @@ const REFUSED = new Set([
   'PermanentRedirect',
 ]);
 
-const NETWORK = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ECONNABORTED',
-  'TimeoutError',
-  'RequestTimeout',
-]);
+const NETWORK = new Set([...SOCKET_ERROR_CODES, 'TimeoutError', 'RequestTimeout']);
 
 /** True for "the object (or key) does not exist". */
 export function isNotFound(error: unknown): boolean {

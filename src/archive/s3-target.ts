@@ -11,7 +11,6 @@
  * the metadata and the same headers, and the superseded version removed where the bucket keeps
  * versions. `commit` resolves only when a HEAD shows the size hashed and the `sha256`.
  */
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type * as S3 from '@aws-sdk/client-s3';
 import type { Config, S3ArchiveConfig } from '../config/types.js';
@@ -22,13 +21,14 @@ import { isNotFound, isNotImplemented, s3Failure } from './s3-errors.js';
 import { storeAgents, type StoreAgents } from './store-transport.js';
 import { s3Checks } from './s3-verify.js';
 import { S3MediaUpload } from './s3-upload.js';
+import { ObjectStoreTarget } from './object-store.js';
 import type { ArchiveEntry, ArchiveTarget, MediaUpload, TargetCheck } from './target.js';
 
 export { PART_SIZE } from './s3-upload.js';
 
 type Sdk = typeof S3;
 
-export class S3Target implements ArchiveTarget {
+export class S3Target extends ObjectStoreTarget implements ArchiveTarget {
   readonly type = 's3' as const;
   readonly where: string;
 
@@ -38,6 +38,7 @@ export class S3Target implements ArchiveTarget {
     readonly settings: S3ArchiveConfig,
     readonly agents: StoreAgents,
   ) {
+    super();
     this.where = `s3://${settings.bucket}/${settings.prefix}`;
   }
 
@@ -229,28 +230,6 @@ export class S3Target implements ArchiveTarget {
         throw Object.assign(new Error(`${this.at(key)} does not exist`), { code: 'ENOENT' });
       throw error;
     }
-  }
-
-  async hash(key: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of await this.read(key, signal)) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
-    return { sha256: hash.digest('hex'), size };
-  }
-
-  async size(key: string, signal?: AbortSignal): Promise<number | undefined> {
-    return (await this.head(key, signal))?.size;
-  }
-
-  async exists(key: string, signal?: AbortSignal): Promise<boolean> {
-    if (key === '') {
-      await this.prepare(signal);
-      return true;
-    }
-    return (await this.head(key, signal)) !== undefined;
   }
 
   /**
