@@ -198,6 +198,33 @@ describe('run: the S3 archive target (SPEC §7)', () => {
     }
   });
 
+  it('verify without object lock probes the store with a write under the prefix and removes it again', async (t) => {
+    const { setup, store, proxy } = await s3Workspace(t, { conversations: 1 });
+    const verify = await runCli(['verify', '--json', '--config', setup.ws.configPath], {
+      env: baseEnv({ ...TEST_ENV, ...store.env() }),
+    });
+    const doc = JSON.parse(verify.stdout) as { checks: { name: string; ok: boolean; detail: string }[] };
+    const byName = new Map(doc.checks.map((c) => [c.name, c]));
+    assert.equal(byName.get('archive store')?.ok, true, JSON.stringify(doc.checks));
+    assert.equal(byName.get('archive write')?.ok, true, JSON.stringify(doc.checks));
+    assert.match(
+      byName.get('archive write')!.detail,
+      /written under genesys\/\.genesys-ingest-verify\/ and removed/,
+    );
+    const probeKey = new RegExp(
+      `^(PUT|DELETE) /${store.bucket}/genesys/\\.genesys-ingest-verify/[0-9a-f-]{36}(\\?|$)`,
+    );
+    const probes = storeRequests(store).filter((r) => probeKey.test(r.line));
+    assert.deepEqual(
+      probes.map((r) => r.line.split(' ')[0]),
+      ['PUT', 'DELETE'],
+      'one probe object written, then removed',
+    );
+    assert.equal(probes[0]!.line.split(' ')[1]!.split('?')[0], probes[1]!.line.split(' ')[1]!.split('?')[0]);
+    assert.deepEqual(await store.keys(`${PREFIX}.genesys-ingest-verify/`), [], 'no probe left behind');
+    assert.ok(proxy.connects.length > 0, 'the probe went through the proxy');
+  });
+
   it('the delete gate refuses an object altered in the store; verify --archive reports it', async (t) => {
     const now = Date.now();
     const org = generateOrg({ seed: 's3-delete', conversations: 0 });
