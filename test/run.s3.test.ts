@@ -33,6 +33,8 @@ async function s3Workspace(
     conversations?: number;
     archive?: Record<string, unknown>;
     config?: Record<string, unknown>;
+    /** The store over HTTPS with the simulator's server certificate (its CA is the workspace's trust list). */
+    https?: boolean;
   } = {},
 ): Promise<S3Setup> {
   const now = Date.now();
@@ -45,7 +47,9 @@ async function s3Workspace(
       mix: QUIET_MIX,
     },
   });
-  const store = await startS3();
+  const store = await startS3(
+    options.https === true ? { tls: { cert: setup.sim.pki.serverCert, key: setup.sim.pki.serverKey } } : {},
+  );
   const proxy = await startProxy();
   t.after(async () => {
     await proxy.close();
@@ -223,6 +227,27 @@ describe('run: the S3 archive target (SPEC §7)', () => {
     assert.equal(probes[0]!.line.split(' ')[1]!.split('?')[0], probes[1]!.line.split(' ')[1]!.split('?')[0]);
     assert.deepEqual(await store.keys(`${PREFIX}.genesys-ingest-verify/`), [], 'no probe left behind');
     assert.ok(proxy.connects.length > 0, 'the probe went through the proxy');
+  });
+
+  it('reaches a store over HTTPS through the proxy, trusting its CA only through tls.trustList', async (t) => {
+    const { setup, store, proxy } = await s3Workspace(t, { conversations: 3, https: true });
+    assert.match(store.endpoint, /^https:/);
+    const env = store.env();
+    const first = await ingest(setup.ws, [], env);
+    assert.equal(first.result.code, 0, first.result.stderr);
+    const expected = expectedArchive(setup.sim.org, 'WAV', 'wav', 'Europe/Dublin', Date.now(), 2);
+    assert.ok(expected.size >= 3, 'the simulator has recordings to archive');
+    assert.equal(first.report.counts.ingested, expected.size);
+    const keys = await store.keys(PREFIX);
+    for (const e of expected.values()) {
+      const media = await store.get(`${PREFIX}${e.file}`);
+      assert.equal(createHash('sha256').update(media).digest('hex'), e.sha256, e.file);
+      assert.ok(keys.includes(`${PREFIX}${e.file.replace(/\.wav$/, '.xml')}`), `${e.file}: its CDR`);
+    }
+    assert.ok(
+      proxy.connects.some((c) => c === `127.0.0.1:${store.port}`),
+      `the store was reached through the proxy: ${proxy.connects.join(', ')}`,
+    );
   });
 
   it('the delete gate refuses an object altered in the store; verify --archive reports it', async (t) => {

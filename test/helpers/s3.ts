@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -84,7 +85,8 @@ export interface TestStore {
   close(): Promise<void>;
 }
 
-export async function startS3(): Promise<TestStore> {
+/** `tls`: the recording layer in front of s3rver serves HTTPS with this certificate and key. */
+export async function startS3(options: { tls?: { cert: string; key: string } } = {}): Promise<TestStore> {
   const S3rver = require('s3rver') as S3rverCtor;
   const account = (require('s3rver/lib/models/account.js') as { DUMMY_ACCOUNT: Account }).DUMMY_ACCOUNT;
   const directory = await tempDir('gi-s3-');
@@ -108,7 +110,7 @@ export async function startS3(): Promise<TestStore> {
       configureBuckets: [{ name: BUCKET }],
     });
     ({ port: backPort } = await server.run());
-    front = http.createServer((req, res) => {
+    const handler: http.RequestListener = (req, res) => {
       const seen: StoreRequest = {
         method: req.method ?? '',
         url: req.url ?? '',
@@ -148,13 +150,14 @@ export async function startS3(): Promise<TestStore> {
         if (!res.writableFinished) upstream.destroy();
       });
       req.pipe(upstream);
-    });
+    };
+    front = options.tls === undefined ? http.createServer(handler) : https.createServer(options.tls, handler);
     front.on('connection', () => (connections += 1));
     await new Promise<void>((resolve) => front!.listen(port, '127.0.0.1', resolve));
     port = (front.address() as AddressInfo).port;
   };
   await start();
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
   // The test's own client talks to s3rver directly: the recording layer sees only the tool.
   const client = new S3Client({
     region: 'eu-west-1',
