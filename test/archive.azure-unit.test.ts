@@ -101,6 +101,17 @@ describe('azure failures: the run or the recording (SPEC §7 Failures)', () => {
       assert.ok((out as Error).message.includes(WHERE));
     });
 
+  it('an untrusted store certificate stops the run (S3 and Azure alike), never one object at a time', async () => {
+    const { s3Failure } = await import('../src/archive/s3-errors.js');
+    for (const code of ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID']) {
+      const tlsError = Object.assign(new Error('unable to verify the first certificate'), { code });
+      for (const out of [azureFailure(tlsError, 'writing', WHERE), s3Failure(tlsError, 'writing', WHERE)]) {
+        assert.ok(out instanceof StorageError, `${code}: ${String(out)}`);
+        assert.equal(out.code, 'store.unreachable');
+      }
+    }
+  });
+
   it('the credential chain finding nothing is a refusal with a hint naming the three ways', () => {
     const error = Object.assign(new Error('DefaultAzureCredential failed'), {
       name: 'CredentialUnavailableError',

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { ArchiveTarget } from './target.js';
 
-/** Socket and DNS error codes: the store is unreachable, not this one object at fault. */
+/** Socket, DNS and TLS error codes: the store is unreachable, not this one object at fault. */
 export const SOCKET_ERROR_CODES: readonly string[] = [
   'ECONNREFUSED',
   'ECONNRESET',
@@ -17,6 +17,15 @@ export const SOCKET_ERROR_CODES: readonly string[] = [
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ECONNABORTED',
+  // A store whose certificate is not trusted (a missing tls.trustList, a wrong host name) is as
+  // unreachable for every object: the run stops (exit 6) rather than fill the retry buffer.
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
 ];
 
 type Derived = 'hash' | 'size' | 'exists';
