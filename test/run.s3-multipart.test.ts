@@ -31,15 +31,7 @@ describe('run: a multipart upload to S3 (SPEC §7)', () => {
     });
     await setup.ws.writeConfig({
       archiveDir: undefined,
-      archive: {
-        type: 's3',
-        bucket: store.bucket,
-        prefix: PREFIX,
-        region: 'eu-west-1',
-        endpoint: store.endpoint,
-        forcePathStyle: true,
-        objectLock: { mode: 'GOVERNANCE', retainDays: 30 },
-      },
+      archive: store.archive({ objectLock: { mode: 'GOVERNANCE', retainDays: 30 } }),
     });
 
     const first = await ingest(setup.ws, [], store.env());

@@ -17,7 +17,6 @@ import { startS3 } from './helpers/s3.js';
 import { archiveFiles, QUIET_MIX, startSimWorkspace } from './helpers/sim.js';
 
 const HOUR = 3_600_000;
-const PREFIX = 'genesys/';
 
 interface VerifyDoc {
   ok: boolean;
@@ -58,15 +57,7 @@ describe('switching a working filesystem configuration to S3', () => {
     const before = { ...ws.config };
     await ws.writeConfig({
       archiveDir: undefined,
-      archive: {
-        type: 's3',
-        bucket: store.bucket,
-        prefix: PREFIX,
-        region: 'eu-west-1',
-        endpoint: store.endpoint,
-        forcePathStyle: true,
-        useProxy: false,
-      },
+      archive: store.archive({ useProxy: false }),
     });
     const changed = [...new Set([...Object.keys(before), ...Object.keys(ws.config)])].filter(
       (k) => JSON.stringify(before[k]) !== JSON.stringify(ws.config[k]),

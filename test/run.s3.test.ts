@@ -58,15 +58,7 @@ async function s3Workspace(
   });
   await setup.ws.writeConfig({
     archiveDir: undefined,
-    archive: {
-      type: 's3',
-      bucket: store.bucket,
-      prefix: PREFIX,
-      region: 'eu-west-1',
-      endpoint: store.endpoint,
-      forcePathStyle: true,
-      ...options.archive,
-    },
+    archive: store.archive(options.archive),
     proxy: { host: proxy.host, port: proxy.port, username: proxy.username, password: proxy.password },
     ...options.config,
   });

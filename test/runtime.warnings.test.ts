@@ -85,14 +85,7 @@ describe(`no runtime warning on stderr (Node ${process.version})`, () => {
     });
     await setup.ws.writeConfig({
       archiveDir: undefined,
-      archive: {
-        type: 's3',
-        bucket: store.bucket,
-        prefix: 'genesys/',
-        region: 'eu-west-1',
-        endpoint: store.endpoint,
-        forcePathStyle: true,
-      },
+      archive: store.archive(),
     });
     // A warning of another kind, raised inside the CLI once the SDK is loaded and its client built:
     // at the first request that reaches the store. Silencing warnings wholesale (a 'warning'

@@ -66,6 +66,8 @@ export interface TestStore {
   readonly directory: string;
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
+  /** The config's `archive` block for this store under `genesys/` (path style, eu-west-1), with `extra` on top. */
+  archive(extra?: Record<string, unknown>): Record<string, unknown>;
   /** The environment the CLI child needs: the key pair, and no way for the chain to reach the network. */
   env(): NodeJS.ProcessEnv;
   /** A client of the test's own (not through the proxy). */
@@ -188,6 +190,15 @@ export async function startS3(options: { tls?: { cert: string; key: string } } =
     accessKeyId,
     secretAccessKey,
     client,
+    archive: (extra = {}) => ({
+      type: 's3',
+      bucket: BUCKET,
+      prefix: 'genesys/',
+      region: 'eu-west-1',
+      endpoint,
+      forcePathStyle: true,
+      ...extra,
+    }),
     env: () => ({
       AWS_ACCESS_KEY_ID: accessKeyId,
       AWS_SECRET_ACCESS_KEY: secretAccessKey,
